@@ -1,0 +1,170 @@
+//! The orbit camera entity: its current and goal [`CameraPose`], the easing between them, and the
+//! transform that follows from the current pose.
+
+use bevy::core_pipeline::tonemapping::Tonemapping;
+use bevy::pbr::{DistanceFog, FogFalloff};
+use bevy::prelude::*;
+
+use crate::AppSystems;
+use crate::model::camera_pose::CameraPose;
+use crate::scene::palette;
+
+/// How fast the camera closes on its goal: the fraction left after one second is `exp(-RATE)`.
+const EASING_RATE_PER_S: f32 = 6.0;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Startup, spawn_camera).add_systems(
+        Update,
+        (ease_towards_goal, place_camera)
+            .chain()
+            .in_set(AppSystems::Animate),
+    );
+}
+
+/// An orbit camera: where it is now and where it is going.
+#[derive(Component, Clone, Debug, PartialEq)]
+pub struct OrbitCamera {
+    /// The pose drawn this frame.
+    pub current: CameraPose,
+    /// The pose the camera eases towards.
+    pub goal: CameraPose,
+}
+
+impl OrbitCamera {
+    /// A camera resting at `pose`.
+    pub fn new(pose: CameraPose) -> Self {
+        Self {
+            current: pose,
+            goal: pose,
+        }
+    }
+
+    /// Jumps to `pose` at once, with no flight.
+    pub fn cut_to(&mut self, pose: CameraPose) {
+        self.current = pose;
+        self.goal = pose;
+    }
+}
+
+/// The transform of an eye at `pose`, looking at its target on the ground (y = 0).
+pub fn camera_transform(pose: &CameraPose) -> Transform {
+    let target = Vec3::new(pose.x, 0.0, pose.z);
+    let eye = target + Vec3::from_array(pose.eye_offset());
+    Transform::from_translation(eye).looking_at(target, Vec3::Y)
+}
+
+fn spawn_camera(mut commands: Commands) {
+    let pose = CameraPose::OVERVIEW;
+    commands.spawn((
+        Name::new("Orbit camera"),
+        Camera3d::default(),
+        Projection::Perspective(PerspectiveProjection {
+            fov: 40_f32.to_radians(),
+            near: 5.0,
+            far: 400_000.0,
+            ..default()
+        }),
+        // The neutral tonemappers need LUTs we do not ship; this one needs none.
+        Tonemapping::ReinhardLuminance,
+        DistanceFog {
+            color: palette::HAZE,
+            directional_light_color: palette::SUN_GLARE,
+            directional_light_exponent: 20.0,
+            falloff: FogFalloff::from_visibility_colors(140_000.0, palette::HAZE, palette::HAZE),
+        },
+        OrbitCamera::new(pose),
+        camera_transform(&pose),
+    ));
+}
+
+fn ease_towards_goal(time: Res<Time>, mut cameras: Query<&mut OrbitCamera>) {
+    let t = 1.0 - (-EASING_RATE_PER_S * time.delta_secs()).exp();
+    for mut camera in &mut cameras {
+        if camera.current.approx_eq(&camera.goal) {
+            if camera.current != camera.goal {
+                camera.current = camera.goal;
+            }
+            continue;
+        }
+        let goal = camera.goal;
+        camera.current = camera.current.lerp_towards(&goal, t);
+    }
+}
+
+fn place_camera(mut cameras: Query<(&OrbitCamera, &mut Transform), Changed<OrbitCamera>>) {
+    for (camera, mut transform) in &mut cameras {
+        *transform = camera_transform(&camera.current);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_camera_looks_at_its_target_from_above() {
+        let pose = CameraPose {
+            x: 500.0,
+            z: -300.0,
+            distance: 2000.0,
+            yaw: 45.0,
+            pitch: 30.0,
+        };
+        let transform = camera_transform(&pose);
+        assert!((transform.translation.y - 1000.0).abs() < 0.1, "{transform:?}");
+        let target = Vec3::new(500.0, 0.0, -300.0);
+        let towards_target = (target - transform.translation).normalize();
+        assert!(
+            transform.forward().dot(towards_target) > 0.9999,
+            "forward {:?} vs {towards_target:?}",
+            transform.forward()
+        );
+        // Heading 45 degrees looks north-east: -z is north, +x is east.
+        assert!(transform.forward().x > 0.0 && transform.forward().z < 0.0);
+    }
+
+    #[test]
+    fn easing_reaches_the_goal_and_then_rests() {
+        let mut app = App::new();
+        app.add_plugins(MinimalPlugins)
+            .configure_sets(Update, AppSystems::Animate)
+            .add_systems(
+                Update,
+                (ease_towards_goal, place_camera)
+                    .chain()
+                    .in_set(AppSystems::Animate),
+            );
+        let goal = CameraPose {
+            distance: 500.0,
+            ..CameraPose::OVERVIEW
+        };
+        let entity = app
+            .world_mut()
+            .spawn((
+                OrbitCamera {
+                    current: CameraPose::OVERVIEW,
+                    goal,
+                },
+                Transform::default(),
+            ))
+            .id();
+        // Drive time by hand: 120 frames of 1/30 s.
+        app.insert_resource(bevy::time::TimeUpdateStrategy::ManualDuration(
+            std::time::Duration::from_secs_f32(1.0 / 30.0),
+        ));
+        let mut distances = Vec::new();
+        for _ in 0..120 {
+            app.update();
+            let camera = app.world().get::<OrbitCamera>(entity).expect("camera");
+            distances.push(camera.current.distance);
+        }
+        assert!(
+            distances.windows(2).all(|pair| pair[1] <= pair[0]),
+            "zooming in never overshoots back out"
+        );
+        let camera = app.world().get::<OrbitCamera>(entity).expect("camera");
+        assert_eq!(camera.current, goal, "after 4 s the camera rests exactly on its goal");
+        let transform = app.world().get::<Transform>(entity).expect("transform");
+        assert!((transform.translation - camera_transform(&goal).translation).length() < 1e-3);
+    }
+}

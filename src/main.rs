@@ -1,0 +1,5 @@
+//! Binary entry point: everything lives in the library so tests can build the same app.
+
+fn main() {
+    alatau_explorer::run();
+}

@@ -1,0 +1,93 @@
+//! The Rust half of `window.alatau`: callbacks installed on `window.__alatauBridge`, which
+//! `web/boot.js` wraps into the documented API. Calls become intents; `state()` reads the state
+//! published at the end of each frame.
+
+use std::cell::RefCell;
+
+use bevy::diagnostic::FrameCount;
+use bevy::prelude::*;
+use wasm_bindgen::JsValue;
+use wasm_bindgen::closure::Closure;
+
+use super::queue_page_intent;
+use crate::AppSystems;
+use crate::camera::OrbitCamera;
+use crate::model::lang::Lang;
+use crate::state::{ExplorerState, Intent, public_state};
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Startup, install_bridge)
+        .add_systems(Update, publish_state.in_set(AppSystems::Render));
+}
+
+thread_local! {
+    /// The JSON `state()` returns, refreshed every frame.
+    static PUBLISHED_STATE: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+fn install_bridge() {
+    let Some(window) = web_sys::window() else {
+        error!("no window: the JavaScript API is not available");
+        return;
+    };
+    let bridge = js_sys::Object::new();
+    let set = |name: &str, value: JsValue| {
+        if js_sys::Reflect::set(&bridge, &JsValue::from_str(name), &value).is_err() {
+            error!("could not install window.__alatauBridge.{name}");
+        }
+    };
+    set(
+        "state",
+        Closure::<dyn Fn() -> String>::new(|| PUBLISHED_STATE.with_borrow(Clone::clone))
+            .into_js_value(),
+    );
+    set(
+        "setLang",
+        Closure::<dyn Fn(String) -> bool>::new(|code: String| match Lang::from_code(&code) {
+            Some(lang) => {
+                queue_page_intent(Intent::SetLang(lang));
+                true
+            }
+            None => {
+                warn!("setLang: unknown language {code:?}; use en, ru or kk");
+                false
+            }
+        })
+        .into_js_value(),
+    );
+    set(
+        "resetView",
+        Closure::<dyn Fn()>::new(|| queue_page_intent(Intent::ResetView)).into_js_value(),
+    );
+    set(
+        "debugPanic",
+        Closure::<dyn Fn(String)>::new(|message: String| {
+            queue_page_intent(Intent::DebugPanic(message))
+        })
+        .into_js_value(),
+    );
+    if js_sys::Reflect::set(&window, &JsValue::from_str("__alatauBridge"), &bridge).is_err() {
+        error!("could not install window.__alatauBridge");
+    }
+}
+
+fn publish_state(
+    state: Res<ExplorerState>,
+    cameras: Query<&OrbitCamera>,
+    frames: Res<FrameCount>,
+    time: Res<Time>,
+    mut smoothed_fps: Local<f64>,
+) {
+    let dt = f64::from(time.delta_secs());
+    if dt > 0.0 {
+        let instant = 1.0 / dt;
+        *smoothed_fps = if *smoothed_fps == 0.0 {
+            instant
+        } else {
+            *smoothed_fps * 0.9 + instant * 0.1
+        };
+    }
+    let camera = cameras.iter().next().map(|camera| camera.current);
+    let json = public_state(&state, camera.as_ref(), frames.0, *smoothed_fps).to_string();
+    PUBLISHED_STATE.with_borrow_mut(|published| *published = json);
+}

@@ -1,0 +1,56 @@
+//! Tells the page when the city is on screen (`alatau-ready`) and when the app has died
+//! (`alatau-fatal`, with the panic message), so `web/boot.js` can resolve `window.alatau.ready`
+//! or show the error overlay instead of a frozen canvas.
+
+use bevy::diagnostic::FrameCount;
+use bevy::prelude::*;
+use wasm_bindgen::JsValue;
+
+use super::dispatch_window_event;
+use crate::AppSystems;
+use crate::scene::CityRoot;
+
+/// Frames to render after the city is spawned before calling it ready: the first frames compile
+/// pipelines and upload meshes.
+const FRAMES_BEFORE_READY: u32 = 3;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(
+        Update,
+        announce_ready
+            .run_if(city_is_drawn)
+            .in_set(AppSystems::Render),
+    );
+}
+
+fn city_is_drawn(frames: Res<FrameCount>, city: Query<(), With<CityRoot>>) -> bool {
+    frames.0 >= FRAMES_BEFORE_READY && !city.is_empty()
+}
+
+fn announce_ready(mut announced: Local<bool>) {
+    if !*announced {
+        *announced = true;
+        info!("the city is on screen");
+        dispatch_window_event("alatau-ready", &JsValue::NULL);
+    }
+}
+
+/// Chains a panic hook that hands the message to the page before the wasm traps.
+pub fn report_panics_to_page() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = match info.payload_as_str() {
+            Some(text) => text.to_owned(),
+            None => "unknown panic".to_owned(),
+        };
+        let location = info
+            .location()
+            .map(|at| format!(" ({}:{})", at.file(), at.line()))
+            .unwrap_or_default();
+        dispatch_window_event(
+            "alatau-fatal",
+            &JsValue::from_str(&format!("{message}{location}")),
+        );
+        previous(info);
+    }));
+}

@@ -1,0 +1,100 @@
+//! Keeps the URL hash and the app state in step: a link restores language and camera on load
+//! and on `hashchange`; the app writes its state back with `history.replaceState`, throttled.
+//! Malformed entries are ignored with a console warning.
+
+use std::time::Duration;
+
+use bevy::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::closure::Closure;
+
+use super::queue_page_intent;
+use crate::AppSystems;
+use crate::camera::OrbitCamera;
+use crate::model::url_state::UrlState;
+use crate::state::{ExplorerState, Intent};
+
+/// At most this often the app rewrites the hash.
+const WRITE_INTERVAL: Duration = Duration::from_millis(400);
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Startup, restore_from_hash_and_listen)
+        .add_systems(Update, write_state_to_hash.in_set(AppSystems::Render));
+}
+
+fn current_hash() -> Option<String> {
+    web_sys::window()?.location().hash().ok()
+}
+
+/// Turns a hash into intents, warning about every entry it ignores.
+fn queue_intents_from_hash(hash: &str) {
+    let (link, warnings) = UrlState::parse(hash);
+    for warning in warnings {
+        warn!("{warning}");
+    }
+    if let Some(lang) = link.lang {
+        queue_page_intent(Intent::SetLang(lang));
+    }
+    if let Some(pose) = link.cam {
+        queue_page_intent(Intent::SetCamera(pose));
+    }
+}
+
+fn restore_from_hash_and_listen() {
+    if let Some(hash) = current_hash() {
+        queue_intents_from_hash(&hash);
+    }
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let on_hash_change = Closure::<dyn Fn()>::new(|| {
+        if let Some(hash) = current_hash() {
+            queue_intents_from_hash(&hash);
+        }
+    });
+    if window
+        .add_event_listener_with_callback("hashchange", on_hash_change.as_ref().unchecked_ref())
+        .is_err()
+    {
+        warn!("could not listen for hash changes");
+    }
+    // The listener lives as long as the page.
+    on_hash_change.forget();
+}
+
+fn write_state_to_hash(
+    time: Res<Time>,
+    state: Res<ExplorerState>,
+    cameras: Query<&OrbitCamera>,
+    mut since_last_write: Local<Duration>,
+    mut last_written: Local<String>,
+) {
+    *since_last_write += time.delta();
+    if *since_last_write < WRITE_INTERVAL {
+        return;
+    }
+    let link = UrlState {
+        lang: Some(state.lang),
+        select: state.selection.clone(),
+        cam: cameras.iter().next().map(|camera| camera.current),
+        ..default()
+    };
+    let hash = link.to_hash();
+    if hash == *last_written {
+        return;
+    }
+    *since_last_write = Duration::ZERO;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(history) = window.history() else {
+        return;
+    };
+    let url = format!("#{hash}");
+    if history
+        .replace_state_with_url(&JsValue::NULL, "", Some(&url))
+        .is_ok()
+    {
+        *last_written = hash;
+    }
+}

@@ -1,0 +1,272 @@
+//! A headless Chromium page driven over CDP, with WebGL 2 through SwiftShader, console capture
+//! and helpers that wait for app state instead of sleeping.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
+use headless_chrome::protocol::cdp::Runtime::ConsoleAPICalledEventTypeOption as ConsoleKind;
+use headless_chrome::protocol::cdp::types::Event;
+use headless_chrome::{Browser, LaunchOptions, Tab};
+use serde_json::Value;
+
+/// How long a page may take to show the city: SwiftShader compiles shaders slowly.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// The Chromium binary: `ALATAU_CHROMIUM`, else Debian's `/usr/bin/chromium`.
+pub fn chromium_path() -> PathBuf {
+    std::env::var_os("ALATAU_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
+}
+
+/// Options for one browser.
+#[derive(Clone, Debug)]
+pub struct BrowserOptions {
+    /// Viewport size in CSS pixels.
+    pub size: (u32, u32),
+    /// Whether WebGL is available (false proves the fallback).
+    pub webgl: bool,
+}
+
+impl Default for BrowserOptions {
+    fn default() -> Self {
+        Self {
+            size: (320, 240),
+            webgl: true,
+        }
+    }
+}
+
+/// One console message or uncaught exception.
+#[derive(Clone, Debug)]
+pub struct ConsoleEntry {
+    /// `error`, `warning`, `log`, ..., or `exception`.
+    pub kind: String,
+    /// The message text.
+    pub text: String,
+}
+
+/// A browser with one page open.
+pub struct Page {
+    _browser: Browser,
+    tab: Arc<Tab>,
+    console: Arc<Mutex<Vec<ConsoleEntry>>>,
+}
+
+impl Page {
+    /// Starts Chromium and opens `url`.
+    pub fn open(url: &str, options: &BrowserOptions) -> Result<Page> {
+        let mut args: Vec<&std::ffi::OsStr> = [
+            "--use-angle=swiftshader",
+            "--enable-unsafe-swiftshader",
+            "--ignore-gpu-blocklist",
+            "--disable-quic",
+            "--disable-component-update",
+            "--no-default-browser-check",
+            "--hide-scrollbars",
+            "--mute-audio",
+        ]
+        .iter()
+        .map(std::ffi::OsStr::new)
+        .collect();
+        if !options.webgl {
+            args.push(std::ffi::OsStr::new("--disable-3d-apis"));
+        }
+        static LAUNCHES: AtomicU32 = AtomicU32::new(0);
+        let user_data = std::env::temp_dir().join(format!(
+            "alatau-chromium-{}-{}",
+            std::process::id(),
+            LAUNCHES.fetch_add(1, Ordering::Relaxed)
+        ));
+        let launch = LaunchOptions::default_builder()
+            .path(Some(chromium_path()))
+            .headless(true)
+            .sandbox(false)
+            .enable_gpu(true)
+            .window_size(Some(options.size))
+            .user_data_dir(Some(user_data))
+            .idle_browser_timeout(Duration::from_secs(600))
+            .args(args)
+            .build()
+            .map_err(|error| anyhow!("chromium launch options: {error}"))?;
+        let browser = Browser::new(launch).with_context(|| {
+            format!(
+                "cannot start {} (install Debian's `chromium` package)",
+                chromium_path().display()
+            )
+        })?;
+        let tab = browser.new_tab()?;
+        tab.set_default_timeout(Duration::from_secs(60));
+        let console = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&console);
+        tab.add_event_listener(Arc::new(move |event: &Event| {
+            let entry = match event {
+                Event::RuntimeConsoleAPICalled(call) => ConsoleEntry {
+                    kind: console_kind(&call.params.Type),
+                    text: call
+                        .params
+                        .args
+                        .iter()
+                        .map(|arg| match &arg.value {
+                            Some(Value::String(text)) => text.clone(),
+                            Some(other) => other.to_string(),
+                            None => arg.description.clone().unwrap_or_default(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                },
+                Event::RuntimeExceptionThrown(thrown) => ConsoleEntry {
+                    kind: "exception".into(),
+                    text: thrown
+                        .params
+                        .exception_details
+                        .exception
+                        .as_ref()
+                        .and_then(|e| e.description.clone())
+                        .unwrap_or_else(|| thrown.params.exception_details.text.clone()),
+                },
+                _ => return,
+            };
+            if let Ok(mut entries) = sink.lock() {
+                entries.push(entry);
+            }
+        }))?;
+        tab.enable_runtime()?;
+        tab.navigate_to(url)?;
+        tab.wait_until_navigated()?;
+        Ok(Page {
+            _browser: browser,
+            tab,
+            console,
+        })
+    }
+
+    /// The CDP tab, for what the helpers do not cover.
+    pub fn tab(&self) -> &Arc<Tab> {
+        &self.tab
+    }
+
+    /// Evaluates `expression` (awaiting it if it is a promise) and returns its JSON value.
+    pub fn eval(&self, expression: &str) -> Result<Value> {
+        let wrapped = format!(
+            "(async () => {{ const v = await ({expression}); return v === undefined ? 'null' : JSON.stringify(v); }})()"
+        );
+        let result = self
+            .tab
+            .evaluate(&wrapped, true)
+            .with_context(|| format!("evaluating {expression}"))?;
+        if result.subtype.as_deref() == Some("error") {
+            bail!(
+                "{expression} threw: {}",
+                result.description.unwrap_or_default()
+            );
+        }
+        match result.value {
+            Some(Value::String(json)) => Ok(serde_json::from_str(&json)?),
+            other => bail!("{expression} returned no JSON: {other:?}"),
+        }
+    }
+
+    /// Polls `expression` until it is truthy and returns that value.
+    pub fn wait_for(&self, expression: &str, timeout: Duration) -> Result<Value> {
+        let start = Instant::now();
+        loop {
+            let value = self.eval(expression)?;
+            let truthy = !matches!(value, Value::Null | Value::Bool(false))
+                && value != Value::from(0)
+                && value != Value::from("");
+            if truthy {
+                return Ok(value);
+            }
+            if start.elapsed() > timeout {
+                bail!(
+                    "waited {timeout:?} for `{expression}`; console:\n{}",
+                    self.console_dump()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until `window.alatau.ready` resolves; fails with the overlay text if it rejects.
+    pub fn wait_ready(&self) -> Result<Duration> {
+        let start = Instant::now();
+        let outcome = self.wait_for(
+            "(() => { const a = window.alatau; if (!a) return null; \
+               if (!window.__readyWatch) { window.__readyWatch = 'pending'; \
+                 a.ready.then(() => window.__readyWatch = 'ready', e => window.__readyWatch = 'failed: ' + e.message); } \
+               return window.__readyWatch === 'pending' ? null : window.__readyWatch; })()",
+            READY_TIMEOUT,
+        )?;
+        if outcome != Value::from("ready") {
+            bail!("the app did not start: {outcome}; console:\n{}", self.console_dump());
+        }
+        Ok(start.elapsed())
+    }
+
+    /// `window.alatau.state()`.
+    pub fn state(&self) -> Result<Value> {
+        self.eval("window.alatau.state()")
+    }
+
+    /// Whether the element with this `data-testid` is shown (present and not hidden).
+    pub fn is_visible(&self, test_id: &str) -> Result<bool> {
+        let value = self.eval(&format!(
+            "(() => {{ const e = document.querySelector('[data-testid=\"{test_id}\"]'); \
+               return !!e && !e.hidden && e.getClientRects().length > 0; }})()"
+        ))?;
+        Ok(value == Value::Bool(true))
+    }
+
+    /// The text content of the element with this `data-testid`.
+    pub fn text_of(&self, test_id: &str) -> Result<String> {
+        let value = self.eval(&format!(
+            "document.querySelector('[data-testid=\"{test_id}\"]')?.textContent ?? null"
+        ))?;
+        Ok(value.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// A PNG of the viewport.
+    pub fn screenshot(&self) -> Result<Vec<u8>> {
+        self.tab
+            .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
+            .context("screenshot")
+    }
+
+    /// Every console message and exception so far.
+    pub fn console(&self) -> Vec<ConsoleEntry> {
+        self.console.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    /// Console errors and uncaught exceptions so far.
+    pub fn console_errors(&self) -> Vec<String> {
+        self.console()
+            .into_iter()
+            .filter(|entry| entry.kind == "error" || entry.kind == "exception")
+            .map(|entry| entry.text)
+            .collect()
+    }
+
+    fn console_dump(&self) -> String {
+        self.console()
+            .iter()
+            .map(|entry| format!("  [{}] {}", entry.kind, entry.text))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+fn console_kind(kind: &ConsoleKind) -> String {
+    match kind {
+        ConsoleKind::Error | ConsoleKind::Assert => "error",
+        ConsoleKind::Warning => "warning",
+        ConsoleKind::Info => "info",
+        ConsoleKind::Debug => "debug",
+        _ => "log",
+    }
+    .to_owned()
+}

@@ -1,0 +1,30 @@
+//! Browser harness for Alatau Explorer: a static server for the built site (used by
+//! `cargo xtask serve` too) and a headless-Chromium session over CDP (used by the end-to-end
+//! suite in `tests/`, `cargo xtask shoot` and `cargo xtask bench`).
+
+pub mod browser;
+pub mod image_stats;
+pub mod server;
+
+use std::path::PathBuf;
+
+/// The built site the suite tests: `ALATAU_SITE_DIR`, set by `cargo xtask test`.
+pub fn site_dir_from_env() -> PathBuf {
+    match std::env::var_os("ALATAU_SITE_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => panic!(
+            "ALATAU_SITE_DIR is not set: the browser suite tests a built site; run `cargo xtask test`"
+        ),
+    }
+}
+
+/// Where the suite saves screenshots: `ALATAU_E2E_OUT`, else `target/e2e`.
+pub fn output_dir_from_env() -> PathBuf {
+    let dir = std::env::var_os("ALATAU_E2E_OUT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target/e2e"));
+    if let Err(error) = std::fs::create_dir_all(&dir) {
+        panic!("cannot create {}: {error}", dir.display());
+    }
+    dir
+}

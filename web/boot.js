@@ -1,0 +1,235 @@
+// Alatau Explorer boot loader: checks WebGL 2, streams and compiles the wasm behind a progress
+// bar, defines `window.alatau`, and replaces the canvas with the error overlay on a panic, a crash
+// or a lost graphics context, so a visitor never faces a frozen picture. No data goes into the
+// page as HTML: every string is set with textContent.
+
+const STRINGS = {
+  en: {
+    loading: "Loading the city…",
+    preparing: "Preparing the 3D view…",
+    errorTitle: "Something went wrong",
+    crash: "The 3D view stopped unexpectedly.",
+    contextLostTitle: "Graphics context lost",
+    contextLost: "The browser took the 3D view's graphics away (a driver reset, or too many open tabs).",
+    loadFailed: "The app could not be loaded.",
+    reload: "Reload",
+    reloadIn: "Reloading in {n} s…",
+    noWebgl: "This browser cannot show the 3D city: WebGL 2 is not available.",
+    canvas: "3D view of Alatau City",
+  },
+  ru: {
+    loading: "Загрузка города…",
+    preparing: "Подготовка 3D-вида…",
+    errorTitle: "Что-то пошло не так",
+    crash: "3D-вид неожиданно остановился.",
+    contextLostTitle: "Графический контекст потерян",
+    contextLost: "Браузер отключил графику 3D-вида (сброс драйвера или слишком много открытых вкладок).",
+    loadFailed: "Не удалось загрузить приложение.",
+    reload: "Перезагрузить",
+    reloadIn: "Перезагрузка через {n} с…",
+    noWebgl: "Этот браузер не может показать 3D-город: WebGL 2 недоступен.",
+    canvas: "3D-вид города Алатау",
+  },
+  kk: {
+    loading: "Қала жүктелуде…",
+    preparing: "3D көрініс дайындалуда…",
+    errorTitle: "Қате орын алды",
+    crash: "3D көрініс күтпеген жерден тоқтады.",
+    contextLostTitle: "Графикалық контекст жоғалды",
+    contextLost: "Браузер 3D көріністің графикасын өшірді (драйвер қайта іске қосылды немесе қойындылар тым көп).",
+    loadFailed: "Қосымшаны жүктеу мүмкін болмады.",
+    reload: "Қайта жүктеу",
+    reloadIn: "{n} с кейін қайта жүктеледі…",
+    noWebgl: "Бұл браузер 3D қаланы көрсете алмайды: WebGL 2 қолжетімсіз.",
+    canvas: "Алатау қаласының 3D көрінісі",
+  },
+};
+
+/** Seconds a kiosk waits on the error overlay before it reloads by itself. */
+const KIOSK_RELOAD_S = 10;
+
+const body = document.body;
+const kiosk = new URLSearchParams(location.search).get("kiosk") === "1";
+const $ = (id) => document.getElementById(id);
+
+function currentLang() {
+  const fromHash = /(?:^#|&)lang=(en|ru|kk)(?:&|$)/.exec(location.hash);
+  if (fromHash) return fromHash[1];
+  const fromBrowser = (navigator.language || "en").slice(0, 2).toLowerCase();
+  return fromBrowser in STRINGS ? fromBrowser : "en";
+}
+
+function t(key) {
+  return (STRINGS[currentLang()] || STRINGS.en)[key] ?? STRINGS.en[key];
+}
+
+function localizeBootText() {
+  document.documentElement.lang = currentLang();
+  $("loading-text").textContent = t("loading");
+  $("error-reload").textContent = t("reload");
+  $("fallback-message").textContent = t("noWebgl");
+  $("alatau-canvas").setAttribute("aria-label", t("canvas"));
+}
+
+// ---- failure: one overlay, first cause wins --------------------------------------------------
+
+let failed = false;
+let resolveReady;
+let rejectReady;
+const ready = new Promise((resolve, reject) => {
+  resolveReady = resolve;
+  rejectReady = reject;
+});
+// Hosts that never await `ready` must not see an unhandled rejection.
+ready.catch(() => {});
+
+function showError(title, message) {
+  if (failed) return;
+  failed = true;
+  $("loading").hidden = true;
+  $("error-title").textContent = title;
+  $("error-message").textContent = message;
+  $("error-overlay").hidden = false;
+  $("error-reload").focus();
+  rejectReady(new Error(message));
+  if (kiosk) startKioskCountdown();
+}
+
+function startKioskCountdown() {
+  const note = $("error-countdown");
+  let left = KIOSK_RELOAD_S;
+  note.hidden = false;
+  const tick = () => {
+    note.textContent = t("reloadIn").replace("{n}", String(left));
+    if (left-- <= 0) location.reload();
+    else setTimeout(tick, 1000);
+  };
+  tick();
+}
+
+$("error-reload").addEventListener("click", () => location.reload());
+
+// A Rust panic: the message arrives before the wasm traps.
+window.addEventListener("alatau-fatal", (event) => {
+  showError(t("errorTitle"), `${t("crash")}\n\n${event.detail}`);
+});
+// Anything else uncaught (a trap, a JS error) also stops the frame loop.
+window.addEventListener("error", (event) => {
+  showError(t("errorTitle"), `${t("crash")}\n\n${event.message || event.error || "unknown error"}`);
+});
+window.addEventListener("unhandledrejection", (event) => {
+  showError(t("errorTitle"), `${t("crash")}\n\n${event.reason}`);
+});
+$("alatau-canvas").addEventListener("webglcontextlost", () => {
+  showError(t("contextLostTitle"), t("contextLost"));
+});
+
+// ---- window.alatau: the public API for embedding hosts and tests -----------------------------
+
+let wasmExports = null;
+
+function bridge(name) {
+  const api = window.__alatauBridge;
+  if (!api || failed) throw new Error(`alatau.${name}: the app is not running`);
+  return api;
+}
+
+window.alatau = Object.freeze({
+  /** Resolves after the first frame of the city; rejects if the app fails first. */
+  ready,
+  /** The app state as a plain object (selection, lang, tour, step, camera, frame, fps). */
+  state() {
+    const json = bridge("state").state();
+    return json ? JSON.parse(json) : null;
+  },
+  /** Switches the language (`en`, `ru`, `kk`); false for anything else. */
+  setLang(code) {
+    return bridge("setLang").setLang(String(code));
+  },
+  /** Flies back to the whole-city overview. */
+  resetView() {
+    bridge("resetView").resetView();
+  },
+  /** Diagnostics for tests and kiosk staff. */
+  debug: Object.freeze({
+    /** Makes the app panic with `message`, to prove the error overlay. */
+    panic(message) {
+      bridge("debug.panic").debugPanic(String(message ?? "debug panic"));
+    },
+    /** Bytes of wasm linear memory now. */
+    wasmMemoryBytes() {
+      return wasmExports ? wasmExports.memory.buffer.byteLength : null;
+    },
+  }),
+});
+
+window.addEventListener("alatau-ready", () => {
+  // Benchmarks read this mark: milliseconds from navigation to the first frame of the city.
+  performance.mark("alatau-ready");
+  $("loading").classList.add("done");
+  setTimeout(() => { $("loading").hidden = true; }, 450);
+  resolveReady();
+});
+
+// ---- loading ----------------------------------------------------------------------------------
+
+function hasWebGl2() {
+  const gl = document.createElement("canvas").getContext("webgl2");
+  if (!gl) return false;
+  gl.getExtension("WEBGL_lose_context")?.loseContext();
+  return true;
+}
+
+function setProgress(fraction) {
+  const percent = Math.max(0, Math.min(100, Math.round(fraction * 100)));
+  document.querySelector(".bar-fill").style.setProperty("width", `${percent}%`);
+  document.querySelector(".bar").setAttribute("aria-valuenow", String(percent));
+}
+
+/** The same response, with a body that reports its progress as it streams into the compiler. */
+function withProgress(response, expectedBytes) {
+  if (!response.body || !expectedBytes) return response;
+  let loaded = 0;
+  const reader = response.body.getReader();
+  const stream = new ReadableStream({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) {
+        setProgress(1);
+        $("loading-text").textContent = t("preparing");
+        controller.close();
+        return;
+      }
+      loaded += value.byteLength;
+      setProgress(loaded / expectedBytes);
+      controller.enqueue(value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(stream, { headers: { "content-type": "application/wasm" } });
+}
+
+async function start() {
+  localizeBootText();
+  if (!hasWebGl2()) {
+    $("loading").hidden = true;
+    $("fallback").hidden = false;
+    rejectReady(new Error("WebGL 2 is not available"));
+    return;
+  }
+  const wasmUrl = new URL(body.dataset.wasm, document.baseURI);
+  const jsUrl = new URL(body.dataset.wasmJs, document.baseURI);
+  try {
+    const [bindings, response] = await Promise.all([import(jsUrl.href), fetch(wasmUrl)]);
+    if (!response.ok) throw new Error(`${wasmUrl.pathname}: HTTP ${response.status}`);
+    // The raw size comes from the page (a compressed transfer's Content-Length is smaller).
+    const expected = Number(body.dataset.wasmBytes) || Number(response.headers.get("content-length")) || 0;
+    wasmExports = await bindings.default({ module_or_path: withProgress(response, expected) });
+  } catch (error) {
+    showError(t("errorTitle"), `${t("loadFailed")}\n\n${error}`);
+  }
+}
+
+start();

@@ -1,0 +1,239 @@
+//! `cargo xtask dist`: the release site in `dist/`: fat-LTO wasm through a current wasm-opt,
+//! content-hashed wasm/js/css names, `index.html` unhashed, `.br` and `.gz` beside every file,
+//! and `size-manifest.json`. Any static server can serve the folder.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use sha2::{Digest, Sha256};
+
+use crate::site::{self, Profile};
+use crate::{cmd, paths, tools};
+
+/// Raw, gzip and brotli sizes of one file of the site.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileSize {
+    /// Path relative to the site root, with `/`.
+    pub path: String,
+    /// Bytes on disk.
+    pub raw: u64,
+    /// Bytes gzip -9.
+    pub gzip: u64,
+    /// Bytes brotli -11.
+    pub brotli: u64,
+}
+
+/// Builds `dist/` and returns its path.
+pub fn run() -> Result<PathBuf> {
+    let bindings = site::build_bindings(Profile::Release, &paths::target_dir().join("bindgen-release"))?;
+    optimise_wasm(&bindings.wasm)?;
+    let dist = paths::dist();
+    site::assemble(&dist, &bindings)?;
+    hash_names(&dist)?;
+    let sizes = compress_all(&dist)?;
+    write_manifest(&dist, &sizes)?;
+    for size in &sizes {
+        println!(
+            "{:<48} raw {:>10}  gzip {:>9}  brotli {:>9}",
+            size.path, size.raw, size.gzip, size.brotli
+        );
+    }
+    let total = totals(&sizes);
+    println!(
+        "{:<48} raw {:>10}  gzip {:>9}  brotli {:>9}",
+        "total", total.raw, total.gzip, total.brotli
+    );
+    println!("dist: {}", dist.display());
+    Ok(dist)
+}
+
+fn optimise_wasm(wasm: &Path) -> Result<()> {
+    let wasm_opt = tools::wasm_opt()?;
+    let input = wasm.display().to_string();
+    cmd::run(
+        &paths::root(),
+        &wasm_opt.display().to_string(),
+        &[
+            "-Os",
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+            "--enable-sign-ext",
+            "--enable-mutable-globals",
+            "--enable-reference-types",
+            "--enable-multivalue",
+            &input,
+            "-o",
+            &input,
+        ],
+        &[],
+    )
+}
+
+/// `name.ext` becomes `name-<first 10 hex of sha256>.ext`.
+pub fn hashed_name(name: &str, bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let hash: String = digest.iter().take(5).map(|b| format!("{b:02x}")).collect();
+    match name.rsplit_once('.') {
+        Some((stem, ext)) => format!("{stem}-{hash}.{ext}"),
+        None => format!("{name}-{hash}"),
+    }
+}
+
+/// Renames the wasm, its glue, boot.js and style.css to content-hashed names and points
+/// index.html at them.
+fn hash_names(dist: &Path) -> Result<()> {
+    let index_path = dist.join("index.html");
+    let mut index = fs::read_to_string(&index_path)?;
+    for relative in [
+        "pkg/alatau_explorer_bg.wasm",
+        "pkg/alatau_explorer.js",
+        "web/boot.js",
+        "web/style.css",
+    ] {
+        let path = dist.join(relative);
+        let bytes = fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let (folder, name) = relative.rsplit_once('/').unwrap_or(("", relative));
+        let hashed = format!("{folder}/{}", hashed_name(name, &bytes));
+        let quoted = format!("\"{relative}\"");
+        if !index.contains(&quoted) {
+            bail!("index.html does not reference {relative}");
+        }
+        index = index.replace(&quoted, &format!("\"{hashed}\""));
+        fs::rename(&path, dist.join(&hashed))?;
+    }
+    fs::write(index_path, index)?;
+    Ok(())
+}
+
+fn all_files(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            all_files(&path, found)?;
+        } else {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?)
+}
+
+fn brotli(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 24,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)?;
+    Ok(out)
+}
+
+/// Writes `.gz` and `.br` beside every file and returns the sizes, sorted by path.
+fn compress_all(dist: &Path) -> Result<Vec<FileSize>> {
+    let mut files = Vec::new();
+    all_files(dist, &mut files)?;
+    let mut sizes = Vec::new();
+    for file in files {
+        let bytes = fs::read(&file)?;
+        let (gz, br) = (gzip(&bytes)?, brotli(&bytes)?);
+        fs::write(PathBuf::from(format!("{}.gz", file.display())), &gz)?;
+        fs::write(PathBuf::from(format!("{}.br", file.display())), &br)?;
+        let relative = file.strip_prefix(dist)?.to_string_lossy().replace('\\', "/");
+        sizes.push(FileSize {
+            path: relative,
+            raw: bytes.len() as u64,
+            gzip: gz.len() as u64,
+            brotli: br.len() as u64,
+        });
+    }
+    sizes.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(sizes)
+}
+
+/// The sum of all files.
+pub fn totals(sizes: &[FileSize]) -> FileSize {
+    sizes.iter().fold(
+        FileSize {
+            path: "total".into(),
+            raw: 0,
+            gzip: 0,
+            brotli: 0,
+        },
+        |sum, file| FileSize {
+            path: sum.path,
+            raw: sum.raw + file.raw,
+            gzip: sum.gzip + file.gzip,
+            brotli: sum.brotli + file.brotli,
+        },
+    )
+}
+
+fn write_manifest(dist: &Path, sizes: &[FileSize]) -> Result<()> {
+    let total = totals(sizes);
+    let files: Vec<_> = sizes
+        .iter()
+        .map(|s| serde_json::json!({"path": s.path, "raw": s.raw, "gzip": s.gzip, "brotli": s.brotli}))
+        .collect();
+    let manifest = serde_json::json!({
+        "files": files,
+        "total": {"raw": total.raw, "gzip": total.gzip, "brotli": total.brotli},
+    });
+    fs::write(
+        dist.join("size-manifest.json"),
+        serde_json::to_string_pretty(&manifest)?,
+    )?;
+    Ok(())
+}
+
+/// Reads `dist/size-manifest.json` back.
+pub fn read_manifest(dist: &Path) -> Result<Vec<FileSize>> {
+    let text = fs::read_to_string(dist.join("size-manifest.json"))?;
+    let value: serde_json::Value = serde_json::from_str(&text)?;
+    let files = value["files"].as_array().context("manifest without files")?;
+    files
+        .iter()
+        .map(|file| {
+            Ok(FileSize {
+                path: file["path"].as_str().context("path")?.to_owned(),
+                raw: file["raw"].as_u64().context("raw")?,
+                gzip: file["gzip"].as_u64().context("gzip")?,
+                brotli: file["brotli"].as_u64().context("brotli")?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_names_change_with_content_and_keep_the_extension() {
+        let a = hashed_name("alatau_explorer_bg.wasm", b"one");
+        let b = hashed_name("alatau_explorer_bg.wasm", b"two");
+        assert_ne!(a, b);
+        assert!(a.starts_with("alatau_explorer_bg-") && a.ends_with(".wasm"), "{a}");
+        assert_eq!(a.len(), "alatau_explorer_bg-".len() + 10 + ".wasm".len());
+        assert_eq!(a, hashed_name("alatau_explorer_bg.wasm", b"one"), "deterministic");
+    }
+
+    #[test]
+    fn compression_round_trips() {
+        let text = "Alatau ".repeat(1000);
+        let gz = gzip(text.as_bytes()).expect("gzip");
+        let mut back = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut back)
+            .expect("gunzip");
+        assert_eq!(back, text);
+        let br = brotli(text.as_bytes()).expect("brotli");
+        assert!(br.len() < 100, "brotli shrinks repetition: {}", br.len());
+    }
+}

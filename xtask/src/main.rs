@@ -1,0 +1,143 @@
+//! Project automation for Alatau Explorer, in Rust (the xtask pattern): `cargo xtask <command>`.
+//!
+//! Every command installs what it can (the wasm target, Chromium as root) and says exactly what
+//! to install when it cannot.
+
+mod bench;
+mod cmd;
+mod dist;
+mod paths;
+mod shoot;
+mod site;
+mod test;
+mod tools;
+
+use anyhow::{Result, bail};
+
+const HELP: &str = "\
+cargo xtask <command>
+
+  serve [--port N] [--release]   build the app and serve it on 127.0.0.1:8080 (or N)
+  test                           every test: fmt, clippy, native tests, wasm build, browser suite
+  dist                           the release site in dist/ (optimised, hashed, precompressed)
+  shoot URL OUT.png [--size WxH] a screenshot of a running app, once the city is on screen
+  bench                          the budget figures (sizes, time to ready, frames, memory);
+                                 also written to docs/bench.md
+";
+
+fn main() {
+    if let Err(error) = run(std::env::args().skip(1).collect()) {
+        eprintln!("xtask: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: Vec<String>) -> Result<()> {
+    let Some((command, rest)) = args.split_first() else {
+        print!("{HELP}");
+        return Ok(());
+    };
+    let mut args = Args::new(rest);
+    match command.as_str() {
+        "serve" => {
+            let port = args.value("--port")?.map(|p| p.parse()).transpose()?;
+            let release = args.flag("--release");
+            args.finish()?;
+            site::serve(port.unwrap_or(8080), release)
+        }
+        "test" => {
+            args.finish()?;
+            test::run()
+        }
+        "dist" => {
+            args.finish()?;
+            dist::run().map(|_| ())
+        }
+        "shoot" => {
+            let size = args.value("--size")?;
+            let (url, out) = (args.positional("URL")?, args.positional("OUT.png")?);
+            args.finish()?;
+            shoot::run(&url, out.as_ref(), size.as_deref())
+        }
+        "bench" => {
+            args.finish()?;
+            bench::run()
+        }
+        "help" | "--help" | "-h" => {
+            print!("{HELP}");
+            Ok(())
+        }
+        other => bail!("unknown command `{other}`\n\n{HELP}"),
+    }
+}
+
+/// A tiny argument reader: flags, `--key value` options and positionals, nothing left over.
+struct Args {
+    rest: Vec<String>,
+}
+
+impl Args {
+    fn new(args: &[String]) -> Self {
+        Self {
+            rest: args.to_vec(),
+        }
+    }
+
+    fn flag(&mut self, name: &str) -> bool {
+        let before = self.rest.len();
+        self.rest.retain(|arg| arg != name);
+        self.rest.len() != before
+    }
+
+    fn value(&mut self, name: &str) -> Result<Option<String>> {
+        let Some(index) = self.rest.iter().position(|arg| arg == name) else {
+            return Ok(None);
+        };
+        if index + 1 >= self.rest.len() {
+            bail!("{name} needs a value");
+        }
+        let value = self.rest.remove(index + 1);
+        self.rest.remove(index);
+        Ok(Some(value))
+    }
+
+    fn positional(&mut self, what: &str) -> Result<String> {
+        match self.rest.iter().position(|arg| !arg.starts_with("--")) {
+            Some(index) => Ok(self.rest.remove(index)),
+            None => bail!("missing {what}"),
+        }
+    }
+
+    fn finish(self) -> Result<()> {
+        match self.rest.first() {
+            Some(extra) => bail!("unexpected argument `{extra}`\n\n{HELP}"),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Args {
+        Args::new(&list.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn reads_options_flags_and_positionals() {
+        let mut a = args(&["http://x/", "--size", "640x360", "out.png", "--release"]);
+        assert!(a.flag("--release"));
+        assert_eq!(a.value("--size").ok().flatten().as_deref(), Some("640x360"));
+        assert_eq!(a.positional("URL").ok().as_deref(), Some("http://x/"));
+        assert_eq!(a.positional("OUT").ok().as_deref(), Some("out.png"));
+        assert!(a.finish().is_ok());
+    }
+
+    #[test]
+    fn refuses_leftovers_and_missing_values() {
+        assert!(args(&["--bogus"]).finish().is_err());
+        assert!(args(&["--port"]).value("--port").is_err());
+        assert!(args(&[]).positional("URL").is_err());
+    }
+}

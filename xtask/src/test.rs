@@ -1,0 +1,84 @@
+//! `cargo xtask test`: every test, in the order that fails fastest: formatting, lints (native
+//! and wasm), native unit tests, the wasm build, then the browser suite in headless Chromium.
+
+use std::time::Instant;
+
+use anyhow::Result;
+
+use crate::{cmd, paths, site, tools};
+
+/// Runs every check; the first failure stops the run with its command named.
+pub fn run() -> Result<()> {
+    let root = paths::root();
+    let started = Instant::now();
+    let mut step = |name: &str, action: &mut dyn FnMut() -> Result<()>| -> Result<()> {
+        let t = Instant::now();
+        eprintln!("==> {name}");
+        action()?;
+        eprintln!("<== {name}: {:.0} s", t.elapsed().as_secs_f64());
+        Ok(())
+    };
+    step("format", &mut || {
+        cmd::run(&root, "cargo", &["fmt", "--all", "--", "--check"], &[])
+    })?;
+    step("lints (native)", &mut || {
+        cmd::run(
+            &root,
+            "cargo",
+            &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+            &[],
+        )
+    })?;
+    step("lints (wasm)", &mut || {
+        tools::ensure_wasm_target()?;
+        cmd::run(
+            &root,
+            "cargo",
+            &[
+                "clippy",
+                "--package",
+                "alatau-explorer",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--profile",
+                "web",
+                "--",
+                "-D",
+                "warnings",
+            ],
+            &[],
+        )
+    })?;
+    step("native tests", &mut || {
+        cmd::run(
+            &root,
+            "cargo",
+            &["test", "--package", "alatau-explorer", "--package", "xtask"],
+            &[],
+        )
+    })?;
+    let mut site_dir = None;
+    step("wasm build and site", &mut || {
+        site_dir = Some(site::build_dev_site()?);
+        Ok(())
+    })?;
+    let site_dir = site_dir.unwrap_or_else(paths::dev_site);
+    step("browser suite", &mut || {
+        tools::ensure_chromium()?;
+        cmd::run(
+            &root,
+            "cargo",
+            &["test", "--package", "alatau-e2e", "--", "--test-threads=1"],
+            &[
+                ("ALATAU_SITE_DIR", &site_dir),
+                ("ALATAU_E2E_OUT", &paths::e2e_output()),
+            ],
+        )
+    })?;
+    eprintln!(
+        "all checks passed in {:.0} s; screenshots in {}",
+        started.elapsed().as_secs_f64(),
+        paths::e2e_output().display()
+    );
+    Ok(())
+}

@@ -1,0 +1,93 @@
+//! Installing what the commands need on a fresh machine: the wasm32 target, Debian's Chromium,
+//! and a current wasm-opt from npm's `binaryen`.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::{cmd, paths};
+
+/// The binaryen release whose wasm-opt keeps Bevy's externref table intact (Debian's 108 breaks it).
+const BINARYEN_VERSION: &str = "132.0.0";
+
+/// Adds the wasm32 target with rustup when it is missing.
+pub fn ensure_wasm_target() -> Result<()> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).contains("wasm32-unknown-unknown"))
+        .unwrap_or(false);
+    if !installed {
+        cmd::run(
+            &paths::root(),
+            "rustup",
+            &["target", "add", "wasm32-unknown-unknown"],
+            &[],
+        )
+        .context("the wasm32-unknown-unknown target is needed: rustup target add wasm32-unknown-unknown")?;
+    }
+    Ok(())
+}
+
+/// Makes sure Chromium is there: installs Debian's package when running as root, else explains.
+pub fn ensure_chromium() -> Result<()> {
+    let chromium = alatau_e2e::browser::chromium_path();
+    if chromium.is_file() {
+        return Ok(());
+    }
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
+        .unwrap_or(false);
+    if !is_root || !cmd::exists("apt-get") {
+        bail!(
+            "{} is missing: install Chromium (Debian: `sudo apt-get install chromium`) or set ALATAU_CHROMIUM",
+            chromium.display()
+        );
+    }
+    let root = paths::root();
+    cmd::run(&root, "apt-get", &["update", "-q"], &[])?;
+    cmd::run(
+        &root,
+        "apt-get",
+        &["install", "-y", "-q", "--no-install-recommends", "chromium", "fonts-dejavu-core"],
+        &[("DEBIAN_FRONTEND", std::path::Path::new("noninteractive"))],
+    )?;
+    if !chromium.is_file() {
+        bail!("installed chromium but {} is still missing", chromium.display());
+    }
+    Ok(())
+}
+
+/// A current wasm-opt, installed from npm into the build cache on first use.
+pub fn wasm_opt() -> Result<PathBuf> {
+    let prefix = paths::target_dir().join("tools").join(format!("binaryen-{BINARYEN_VERSION}"));
+    let bin = prefix.join("node_modules/.bin/wasm-opt");
+    if bin.is_file() {
+        return Ok(bin);
+    }
+    if !cmd::exists("npm") {
+        bail!("wasm-opt comes from npm's binaryen package: install Node.js and npm");
+    }
+    std::fs::create_dir_all(&prefix)?;
+    let prefix_arg = prefix.display().to_string();
+    cmd::run(
+        &paths::root(),
+        "npm",
+        &[
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            &prefix_arg,
+            &format!("binaryen@{BINARYEN_VERSION}"),
+        ],
+        &[],
+    )?;
+    if !bin.is_file() {
+        bail!("npm installed binaryen but {} is missing", bin.display());
+    }
+    Ok(bin)
+}
