@@ -92,16 +92,14 @@ mod tests {
     fn app_with_camera() -> App {
         let mut app = App::new();
         app.add_plugins(MinimalPlugins).add_plugins(plugin);
-        app.world_mut().spawn(OrbitCamera::new(CameraPose::OVERVIEW));
+        app.world_mut()
+            .spawn(OrbitCamera::new(CameraPose::OVERVIEW));
         app
     }
 
     fn camera(app: &mut App) -> OrbitCamera {
         let mut query = app.world_mut().query::<&OrbitCamera>();
-        query
-            .single(app.world())
-            .expect("one orbit camera")
-            .clone()
+        query.single(app.world()).expect("one orbit camera").clone()
     }
 
     #[test]
@@ -110,13 +108,23 @@ mod tests {
         app.world_mut().write_message(Intent::SetLang(Lang::Ru));
         app.world_mut().write_message(Intent::SetLang(Lang::Kk));
         app.update();
-        assert_eq!(app.world().resource::<ExplorerState>().lang, Lang::Kk, "the last intent wins");
+        assert_eq!(
+            app.world().resource::<ExplorerState>().lang,
+            Lang::Kk,
+            "the last intent wins"
+        );
     }
 
     #[test]
     fn set_camera_cuts_and_reset_view_flies_back() {
         let mut app = app_with_camera();
-        let pose = CameraPose { x: 100.0, z: -200.0, distance: 900.0, yaw: 90.0, pitch: 40.0 };
+        let pose = CameraPose {
+            x: 100.0,
+            z: -200.0,
+            distance: 900.0,
+            yaw: 90.0,
+            pitch: 40.0,
+        };
         app.world_mut().write_message(Intent::SetCamera(pose));
         app.update();
         let cut = camera(&mut app);
@@ -126,13 +134,23 @@ mod tests {
         app.world_mut().write_message(Intent::ResetView);
         app.update();
         let back = camera(&mut app);
-        assert_eq!(back.goal, CameraPose::OVERVIEW, "reset aims at the overview");
+        assert_eq!(
+            back.goal,
+            CameraPose::OVERVIEW,
+            "reset aims at the overview"
+        );
     }
 
     #[test]
     fn set_camera_clamps_what_it_is_given() {
         let mut app = app_with_camera();
-        let wild = CameraPose { x: 0.0, z: 0.0, distance: 1.0, yaw: 0.0, pitch: -45.0 };
+        let wild = CameraPose {
+            x: 0.0,
+            z: 0.0,
+            distance: 1.0,
+            yaw: 0.0,
+            pitch: -45.0,
+        };
         app.world_mut().write_message(Intent::SetCamera(wild));
         app.update();
         assert_eq!(camera(&mut app).current, wild.clamped());
@@ -140,7 +158,10 @@ mod tests {
 
     #[test]
     fn public_state_has_the_documented_fields() {
-        let state = ExplorerState { lang: Lang::Ru, selection: Some("iconic-complex".into()) };
+        let state = ExplorerState {
+            lang: Lang::Ru,
+            selection: Some("iconic-complex".into()),
+        };
         let value = public_state(&state, Some(&CameraPose::OVERVIEW), 42, 29.96);
         assert_eq!(value["lang"], "ru");
         assert_eq!(value["selection"], "iconic-complex");

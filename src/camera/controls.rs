@@ -75,7 +75,8 @@ fn steer_with_mouse(
     mut cameras: Query<&mut OrbitCamera>,
 ) {
     let shift = keys.any_pressed([KeyCode::ShiftLeft, KeyCode::ShiftRight]);
-    let panning = buttons.pressed(MouseButton::Right) || (shift && buttons.pressed(MouseButton::Left));
+    let panning =
+        buttons.pressed(MouseButton::Right) || (shift && buttons.pressed(MouseButton::Left));
     let orbiting = !panning && buttons.pressed(MouseButton::Left);
     let lines = match scroll.unit {
         MouseScrollUnit::Line => scroll.delta.y,
@@ -87,9 +88,17 @@ fn steer_with_mouse(
     for mut camera in &mut cameras {
         let mut goal = camera.goal;
         if orbiting {
-            goal = orbit(&goal, motion.delta.x * ORBIT_DEG_PER_PX, motion.delta.y * ORBIT_DEG_PER_PX);
+            goal = orbit(
+                &goal,
+                motion.delta.x * ORBIT_DEG_PER_PX,
+                motion.delta.y * ORBIT_DEG_PER_PX,
+            );
         } else if panning {
-            goal = pan(&goal, -motion.delta.x * PAN_PER_PX, motion.delta.y * PAN_PER_PX);
+            goal = pan(
+                &goal,
+                -motion.delta.x * PAN_PER_PX,
+                motion.delta.y * PAN_PER_PX,
+            );
         }
         if lines != 0.0 {
             goal = zoom(&goal, ZOOM_PER_LINE.powf(-lines));
@@ -105,14 +114,22 @@ fn steer_with_touch(touches: Res<Touches>, mut cameras: Query<&mut OrbitCamera>)
         [a, b, ..] => {
             let before = a.previous_position().distance(b.previous_position());
             let now = a.position().distance(b.position());
-            let factor = if now > 1.0 && before > 1.0 { before / now } else { 1.0 };
+            let factor = if now > 1.0 && before > 1.0 {
+                before / now
+            } else {
+                1.0
+            };
             (Vec2::ZERO, (a.delta() + b.delta()) / 2.0, factor)
         }
         [] => return,
     };
     for mut camera in &mut cameras {
         let mut goal = camera.goal;
-        goal = orbit(&goal, orbit_by.x * ORBIT_DEG_PER_PX, orbit_by.y * ORBIT_DEG_PER_PX);
+        goal = orbit(
+            &goal,
+            orbit_by.x * ORBIT_DEG_PER_PX,
+            orbit_by.y * ORBIT_DEG_PER_PX,
+        );
         goal = pan(&goal, -pan_by.x * PAN_PER_PX, pan_by.y * PAN_PER_PX);
         goal = zoom(&goal, zoom_by);
         camera.goal = goal;
@@ -132,9 +149,18 @@ fn steer_with_keys(
     let axis = |plus: [KeyCode; 2], minus: [KeyCode; 2]| {
         f32::from(u8::from(keys.any_pressed(plus))) - f32::from(u8::from(keys.any_pressed(minus)))
     };
-    let right = axis([KeyCode::ArrowRight, KeyCode::KeyD], [KeyCode::ArrowLeft, KeyCode::KeyA]);
-    let forward = axis([KeyCode::ArrowUp, KeyCode::KeyW], [KeyCode::ArrowDown, KeyCode::KeyS]);
-    let rotate = axis([KeyCode::KeyE, KeyCode::KeyE], [KeyCode::KeyQ, KeyCode::KeyQ]);
+    let right = axis(
+        [KeyCode::ArrowRight, KeyCode::KeyD],
+        [KeyCode::ArrowLeft, KeyCode::KeyA],
+    );
+    let forward = axis(
+        [KeyCode::ArrowUp, KeyCode::KeyW],
+        [KeyCode::ArrowDown, KeyCode::KeyS],
+    );
+    let rotate = axis(
+        [KeyCode::KeyE, KeyCode::KeyE],
+        [KeyCode::KeyQ, KeyCode::KeyQ],
+    );
     let zoom_in = axis(
         [KeyCode::Equal, KeyCode::NumpadAdd],
         [KeyCode::Minus, KeyCode::NumpadSubtract],
@@ -145,7 +171,11 @@ fn steer_with_keys(
     let dt = time.delta_secs();
     for mut camera in &mut cameras {
         let mut goal = camera.goal;
-        goal = pan(&goal, right * KEY_PAN_PER_S * dt, forward * KEY_PAN_PER_S * dt);
+        goal = pan(
+            &goal,
+            right * KEY_PAN_PER_S * dt,
+            forward * KEY_PAN_PER_S * dt,
+        );
         goal = orbit(&goal, rotate * KEY_ROTATE_DEG_PER_S * dt, 0.0);
         goal = zoom(&goal, KEY_ZOOM_PER_S.powf(-zoom_in * dt));
         camera.goal = goal;
@@ -167,19 +197,34 @@ mod tests {
     #[test]
     fn panning_forward_moves_along_the_view_heading() {
         let north = pan(&NORTH, 0.0, 0.5);
-        assert!(north.x.abs() < 1e-3 && (north.z + 500.0).abs() < 1e-3, "{north:?}");
+        assert!(
+            north.x.abs() < 1e-3 && (north.z + 500.0).abs() < 1e-3,
+            "{north:?}"
+        );
         let east_facing = CameraPose { yaw: 90.0, ..NORTH };
         let moved = pan(&east_facing, 0.0, 0.5);
-        assert!((moved.x - 500.0).abs() < 1e-3 && moved.z.abs() < 1e-3, "{moved:?}");
+        assert!(
+            (moved.x - 500.0).abs() < 1e-3 && moved.z.abs() < 1e-3,
+            "{moved:?}"
+        );
         let right = pan(&NORTH, 0.5, 0.0);
-        assert!((right.x - 500.0).abs() < 1e-3, "right of north is east: {right:?}");
+        assert!(
+            (right.x - 500.0).abs() < 1e-3,
+            "right of north is east: {right:?}"
+        );
     }
 
     #[test]
     fn zoom_scales_with_distance_and_respects_limits() {
         assert!((zoom(&NORTH, 0.5).distance - 500.0).abs() < 1e-3);
-        assert_eq!(zoom(&NORTH, 1e-6).distance, crate::model::camera_pose::MIN_DISTANCE_M);
-        assert_eq!(zoom(&NORTH, 1e6).distance, crate::model::camera_pose::MAX_DISTANCE_M);
+        assert_eq!(
+            zoom(&NORTH, 1e-6).distance,
+            crate::model::camera_pose::MIN_DISTANCE_M
+        );
+        assert_eq!(
+            zoom(&NORTH, 1e6).distance,
+            crate::model::camera_pose::MAX_DISTANCE_M
+        );
     }
 
     #[test]

@@ -60,7 +60,7 @@ fn spawn_camera(mut commands: Commands) {
         Camera3d::default(),
         Projection::Perspective(PerspectiveProjection {
             fov: 40_f32.to_radians(),
-            near: 5.0,
+            near: near_plane_for(&pose),
             far: 400_000.0,
             ..default()
         }),
@@ -70,7 +70,7 @@ fn spawn_camera(mut commands: Commands) {
             color: palette::HAZE,
             directional_light_color: palette::SUN_GLARE,
             directional_light_exponent: 20.0,
-            falloff: FogFalloff::from_visibility_colors(140_000.0, palette::HAZE, palette::HAZE),
+            falloff: FogFalloff::from_visibility_colors(350_000.0, palette::HAZE, palette::HAZE),
         },
         OrbitCamera::new(pose),
         camera_transform(&pose),
@@ -91,9 +91,21 @@ fn ease_towards_goal(time: Res<Time>, mut cameras: Query<&mut OrbitCamera>) {
     }
 }
 
-fn place_camera(mut cameras: Query<(&OrbitCamera, &mut Transform), Changed<OrbitCamera>>) {
-    for (camera, mut transform) in &mut cameras {
+/// The near clip plane for a pose: as far out as the view allows, because depth precision on
+/// WebGL 2 (and SwiftShader) is too coarse at 40 km to keep water and roads above the plain with
+/// a fixed near plane of a few metres.
+pub fn near_plane_for(pose: &CameraPose) -> f32 {
+    (pose.distance * 0.02).clamp(1.0, 1_000.0)
+}
+
+fn place_camera(
+    mut cameras: Query<(&OrbitCamera, &mut Transform, &mut Projection), Changed<OrbitCamera>>,
+) {
+    for (camera, mut transform, mut projection) in &mut cameras {
         *transform = camera_transform(&camera.current);
+        if let Projection::Perspective(perspective) = projection.as_mut() {
+            perspective.near = near_plane_for(&camera.current);
+        }
     }
 }
 
@@ -111,7 +123,10 @@ mod tests {
             pitch: 30.0,
         };
         let transform = camera_transform(&pose);
-        assert!((transform.translation.y - 1000.0).abs() < 0.1, "{transform:?}");
+        assert!(
+            (transform.translation.y - 1000.0).abs() < 0.1,
+            "{transform:?}"
+        );
         let target = Vec3::new(500.0, 0.0, -300.0);
         let towards_target = (target - transform.translation).normalize();
         assert!(
@@ -121,6 +136,24 @@ mod tests {
         );
         // Heading 45 degrees looks north-east: -z is north, +x is east.
         assert!(transform.forward().x > 0.0 && transform.forward().z < 0.0);
+    }
+
+    #[test]
+    fn the_near_plane_grows_with_distance_but_stays_in_front_of_the_eye() {
+        let close = CameraPose {
+            distance: 200.0,
+            ..CameraPose::OVERVIEW
+        };
+        let far = CameraPose {
+            distance: 60_000.0,
+            ..CameraPose::OVERVIEW
+        };
+        assert_eq!(near_plane_for(&close), 4.0);
+        assert_eq!(near_plane_for(&far), 1_000.0);
+        // The target must stay well beyond the near plane at every zoom.
+        for pose in [close, far] {
+            assert!(near_plane_for(&pose) < pose.distance / 10.0);
+        }
     }
 
     #[test]
@@ -146,6 +179,7 @@ mod tests {
                     goal,
                 },
                 Transform::default(),
+                Projection::Perspective(PerspectiveProjection::default()),
             ))
             .id();
         // Drive time by hand: 120 frames of 1/30 s.
@@ -163,8 +197,20 @@ mod tests {
             "zooming in never overshoots back out"
         );
         let camera = app.world().get::<OrbitCamera>(entity).expect("camera");
-        assert_eq!(camera.current, goal, "after 4 s the camera rests exactly on its goal");
+        assert_eq!(
+            camera.current, goal,
+            "after 4 s the camera rests exactly on its goal"
+        );
         let transform = app.world().get::<Transform>(entity).expect("transform");
         assert!((transform.translation - camera_transform(&goal).translation).length() < 1e-3);
+        let Some(Projection::Perspective(perspective)) = app.world().get::<Projection>(entity)
+        else {
+            panic!("perspective projection");
+        };
+        assert_eq!(
+            perspective.near,
+            near_plane_for(&goal),
+            "near plane follows the zoom"
+        );
     }
 }

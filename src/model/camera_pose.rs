@@ -138,9 +138,18 @@ mod tests {
             pitch: 30.0,
         };
         let [x, y, z] = north.eye_offset();
-        assert!(x.abs() < 1e-3, "looking north, the eye is not east or west: {x}");
-        assert!((y - 500.0).abs() < 1e-2, "height is distance * sin(pitch): {y}");
-        assert!(z > 860.0, "looking north, the eye is south of the target: {z}");
+        assert!(
+            x.abs() < 1e-3,
+            "looking north, the eye is not east or west: {x}"
+        );
+        assert!(
+            (y - 500.0).abs() < 1e-2,
+            "height is distance * sin(pitch): {y}"
+        );
+        assert!(
+            z > 860.0,
+            "looking north, the eye is south of the target: {z}"
+        );
     }
 
     #[test]
@@ -155,9 +164,16 @@ mod tests {
             ..CameraPose::OVERVIEW
         };
         let half = from.lerp_towards(&goal, 0.5);
-        assert!(half.yaw.abs() < 1e-3 || (half.yaw - 360.0).abs() < 1e-3, "{}", half.yaw);
+        assert!(
+            half.yaw.abs() < 1e-3 || (half.yaw - 360.0).abs() < 1e-3,
+            "{}",
+            half.yaw
+        );
         let expected = (from.distance * goal.distance).sqrt();
-        assert!((half.distance / expected - 1.0).abs() < 1e-4, "log-space zoom");
+        assert!(
+            (half.distance / expected - 1.0).abs() < 1e-4,
+            "log-space zoom"
+        );
         assert!(from.lerp_towards(&goal, 1.0).approx_eq(&goal));
         assert!(from.lerp_towards(&goal, 0.0).approx_eq(&from));
     }

@@ -51,13 +51,20 @@ mod tests {
     #[test]
     fn codes_ignore_case_and_spaces_but_nothing_else() {
         assert_eq!(Lang::from_code(" RU "), Some(Lang::Ru));
-        assert_eq!(Lang::from_code("kz"), None, "kz is a country, kk the language");
+        assert_eq!(
+            Lang::from_code("kz"),
+            None,
+            "kz is a country, kk the language"
+        );
         assert_eq!(Lang::from_code(""), None);
         assert_eq!(Lang::from_code("en-US"), None);
     }
 
     #[test]
     fn serde_uses_the_url_codes() {
-        assert_eq!(serde_json::to_string(&Lang::Kk).ok().as_deref(), Some("\"kk\""));
+        assert_eq!(
+            serde_json::to_string(&Lang::Kk).ok().as_deref(),
+            Some("\"kk\"")
+        );
     }
 }

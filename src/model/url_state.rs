@@ -38,7 +38,11 @@ pub struct UrlWarning {
 
 impl fmt::Display for UrlWarning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ignored URL hash entry `{}`: {}", self.entry, self.reason)
+        write!(
+            f,
+            "ignored URL hash entry `{}`: {}",
+            self.entry, self.reason
+        )
     }
 }
 
@@ -191,7 +195,11 @@ mod tests {
         let (state, warnings) = UrlState::parse(
             "#lang=xx&select=<img src=x>&cam=1,2,3&step=-4&tour=Tour!&zoom=3&novalue&lang=ru",
         );
-        assert_eq!(state.lang, Some(Lang::Ru), "the valid entry after a bad one wins");
+        assert_eq!(
+            state.lang,
+            Some(Lang::Ru),
+            "the valid entry after a bad one wins"
+        );
         assert_eq!(state.select, None);
         assert_eq!(state.cam, None);
         assert_eq!(state.step, None);
@@ -219,7 +227,17 @@ mod tests {
     fn camera_values_are_clamped_and_non_finite_ones_refused() {
         let (state, _) = UrlState::parse("cam=999999,0,1,720,95");
         let pose = state.cam.expect("five finite numbers are a pose");
-        assert_eq!(pose, CameraPose { x: 999_999.0, z: 0.0, distance: 1.0, yaw: 720.0, pitch: 95.0 }.clamped());
+        assert_eq!(
+            pose,
+            CameraPose {
+                x: 999_999.0,
+                z: 0.0,
+                distance: 1.0,
+                yaw: 720.0,
+                pitch: 95.0
+            }
+            .clamped()
+        );
         let (state, warnings) = UrlState::parse("cam=NaN,0,1000,0,30");
         assert_eq!(state.cam, None);
         assert_eq!(warnings.len(), 1);
@@ -227,8 +245,21 @@ mod tests {
 
     #[test]
     fn ids_must_be_kebab_case() {
-        assert_eq!(parse_id("kaist-kazakhstan").as_deref(), Some("kaist-kazakhstan"));
-        for bad in ["", "-a", "a-", "a--b", "A", "a_b", "a b", "ä", &"a".repeat(65)] {
+        assert_eq!(
+            parse_id("kaist-kazakhstan").as_deref(),
+            Some("kaist-kazakhstan")
+        );
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "a--b",
+            "A",
+            "a_b",
+            "a b",
+            "ä",
+            &"a".repeat(65),
+        ] {
             assert_eq!(parse_id(bad), None, "{bad:?}");
         }
     }

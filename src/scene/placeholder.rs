@@ -65,16 +65,32 @@ fn spawn_placeholder_landscape(
         commands
             .spawn((
                 Name::new("Plain"),
-                Mesh3d(meshes.add(Plane3d::default().mesh().size(GROUND_SIZE_M, GROUND_SIZE_M))),
+                // Subdivided: depth interpolated across a few huge triangles is too coarse
+                // to keep the water above the plain.
+                Mesh3d(
+                    meshes.add(
+                        Plane3d::default()
+                            .mesh()
+                            .size(GROUND_SIZE_M, GROUND_SIZE_M)
+                            .subdivisions(64),
+                    ),
+                ),
                 MeshMaterial3d(ground),
             ))
             .id(),
         commands
             .spawn((
                 Name::new("Reservoir (placeholder)"),
-                Mesh3d(meshes.add(Plane3d::default().mesh().size(60_000.0, 24_000.0))),
+                Mesh3d(
+                    meshes.add(
+                        Plane3d::default()
+                            .mesh()
+                            .size(60_000.0, 24_000.0)
+                            .subdivisions(24),
+                    ),
+                ),
                 MeshMaterial3d(water),
-                Transform::from_xyz(28_000.0, 2.0, -24_000.0)
+                Transform::from_xyz(28_000.0, 8.0, -24_000.0)
                     .with_rotation(Quat::from_rotation_y(0.35)),
             ))
             .id(),
@@ -101,7 +117,11 @@ fn spawn_placeholder_landscape(
                 .spawn((
                     Name::new(format!("Peak {i}")),
                     Mesh3d(peak.clone()),
-                    MeshMaterial3d(if height > 4_000.0 { snow.clone() } else { rock.clone() }),
+                    MeshMaterial3d(if height > 4_000.0 {
+                        snow.clone()
+                    } else {
+                        rock.clone()
+                    }),
                     Transform::from_xyz(x, height / 2.0, z).with_scale(Vec3::new(1.0, height, 1.0)),
                 ))
                 .id(),

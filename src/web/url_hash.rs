@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use bevy::prelude::*;
-use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 
 use super::queue_page_intent;
 use crate::AppSystems;

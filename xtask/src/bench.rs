@@ -30,7 +30,10 @@ pub fn run() -> Result<()> {
         lines.push(line);
     };
 
-    for file in sizes.iter().filter(|f| !f.path.ends_with(".br") && !f.path.ends_with(".gz")) {
+    for file in sizes
+        .iter()
+        .filter(|f| !f.path.ends_with(".br") && !f.path.ends_with(".gz"))
+    {
         say(format!(
             "size {}: raw {} B, gzip {} B, brotli {} B",
             file.path, file.raw, file.gzip, file.brotli
@@ -48,7 +51,13 @@ pub fn run() -> Result<()> {
 
     let mut ready_ms = Vec::new();
     for load in 1..=LOADS {
-        let page = Page::open(&server.url(), &BrowserOptions { size: (640, 360), webgl: true })?;
+        let page = Page::open(
+            &server.url(),
+            &BrowserOptions {
+                size: (640, 360),
+                webgl: true,
+            },
+        )?;
         page.wait_ready()?;
         let ms = page
             .eval("performance.getEntriesByName('alatau-ready')[0]?.startTime ?? null")?
@@ -64,11 +73,16 @@ pub fn run() -> Result<()> {
         verdict(median <= READY_BUDGET_MS)
     ));
 
-    let page = Page::open(&server.url(), &BrowserOptions { size: (640, 360), webgl: true })?;
+    let page = Page::open(
+        &server.url(),
+        &BrowserOptions {
+            size: (640, 360),
+            webgl: true,
+        },
+    )?;
     page.wait_ready()?;
-    let frame = |page: &Page| -> Result<u64> {
-        page.state()?["frame"].as_u64().context("state().frame")
-    };
+    let frame =
+        |page: &Page| -> Result<u64> { page.state()?["frame"].as_u64().context("state().frame") };
     let before = frame(&page)?;
     std::thread::sleep(RUN_WINDOW);
     let after = frame(&page)?;

@@ -27,7 +27,10 @@ pub struct FileSize {
 
 /// Builds `dist/` and returns its path.
 pub fn run() -> Result<PathBuf> {
-    let bindings = site::build_bindings(Profile::Release, &paths::target_dir().join("bindgen-release"))?;
+    let bindings = site::build_bindings(
+        Profile::Release,
+        &paths::target_dir().join("bindgen-release"),
+    )?;
     optimise_wasm(&bindings.wasm)?;
     let dist = paths::dist();
     site::assemble(&dist, &bindings)?;
@@ -146,7 +149,10 @@ fn compress_all(dist: &Path) -> Result<Vec<FileSize>> {
         let (gz, br) = (gzip(&bytes)?, brotli(&bytes)?);
         fs::write(PathBuf::from(format!("{}.gz", file.display())), &gz)?;
         fs::write(PathBuf::from(format!("{}.br", file.display())), &br)?;
-        let relative = file.strip_prefix(dist)?.to_string_lossy().replace('\\', "/");
+        let relative = file
+            .strip_prefix(dist)?
+            .to_string_lossy()
+            .replace('\\', "/");
         sizes.push(FileSize {
             path: relative,
             raw: bytes.len() as u64,
@@ -197,7 +203,9 @@ fn write_manifest(dist: &Path, sizes: &[FileSize]) -> Result<()> {
 pub fn read_manifest(dist: &Path) -> Result<Vec<FileSize>> {
     let text = fs::read_to_string(dist.join("size-manifest.json"))?;
     let value: serde_json::Value = serde_json::from_str(&text)?;
-    let files = value["files"].as_array().context("manifest without files")?;
+    let files = value["files"]
+        .as_array()
+        .context("manifest without files")?;
     files
         .iter()
         .map(|file| {
@@ -220,9 +228,16 @@ mod tests {
         let a = hashed_name("alatau_explorer_bg.wasm", b"one");
         let b = hashed_name("alatau_explorer_bg.wasm", b"two");
         assert_ne!(a, b);
-        assert!(a.starts_with("alatau_explorer_bg-") && a.ends_with(".wasm"), "{a}");
+        assert!(
+            a.starts_with("alatau_explorer_bg-") && a.ends_with(".wasm"),
+            "{a}"
+        );
         assert_eq!(a.len(), "alatau_explorer_bg-".len() + 10 + ".wasm".len());
-        assert_eq!(a, hashed_name("alatau_explorer_bg.wasm", b"one"), "deterministic");
+        assert_eq!(
+            a,
+            hashed_name("alatau_explorer_bg.wasm", b"one"),
+            "deterministic"
+        );
     }
 
     #[test]

@@ -109,7 +109,10 @@ pub fn assemble(out: &Path, bindings: &Bindings) -> Result<()> {
         copy_tree(&root.join("assets"), &out.join("assets"))?;
     }
     fs::copy(&bindings.js, out.join("pkg").join(file_name(&bindings.js)?))?;
-    fs::copy(&bindings.wasm, out.join("pkg").join(file_name(&bindings.wasm)?))?;
+    fs::copy(
+        &bindings.wasm,
+        out.join("pkg").join(file_name(&bindings.wasm)?),
+    )?;
     let wasm_bytes = fs::metadata(&bindings.wasm)?.len();
     let index = fs::read_to_string(root.join("index.html"))?;
     let marker = "data-wasm-bytes=\"\"";

@@ -11,7 +11,7 @@ use crate::{cmd, paths, site, tools};
 pub fn run() -> Result<()> {
     let root = paths::root();
     let started = Instant::now();
-    let mut step = |name: &str, action: &mut dyn FnMut() -> Result<()>| -> Result<()> {
+    let step = |name: &str, action: &mut dyn FnMut() -> Result<()>| -> Result<()> {
         let t = Instant::now();
         eprintln!("==> {name}");
         action()?;
@@ -25,7 +25,14 @@ pub fn run() -> Result<()> {
         cmd::run(
             &root,
             "cargo",
-            &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
             &[],
         )
     })?;

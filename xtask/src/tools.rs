@@ -25,7 +25,9 @@ pub fn ensure_wasm_target() -> Result<()> {
             &["target", "add", "wasm32-unknown-unknown"],
             &[],
         )
-        .context("the wasm32-unknown-unknown target is needed: rustup target add wasm32-unknown-unknown")?;
+        .context(
+            "the wasm32-unknown-unknown target is needed: rustup target add wasm32-unknown-unknown",
+        )?;
     }
     Ok(())
 }
@@ -52,18 +54,30 @@ pub fn ensure_chromium() -> Result<()> {
     cmd::run(
         &root,
         "apt-get",
-        &["install", "-y", "-q", "--no-install-recommends", "chromium", "fonts-dejavu-core"],
+        &[
+            "install",
+            "-y",
+            "-q",
+            "--no-install-recommends",
+            "chromium",
+            "fonts-dejavu-core",
+        ],
         &[("DEBIAN_FRONTEND", std::path::Path::new("noninteractive"))],
     )?;
     if !chromium.is_file() {
-        bail!("installed chromium but {} is still missing", chromium.display());
+        bail!(
+            "installed chromium but {} is still missing",
+            chromium.display()
+        );
     }
     Ok(())
 }
 
 /// A current wasm-opt, installed from npm into the build cache on first use.
 pub fn wasm_opt() -> Result<PathBuf> {
-    let prefix = paths::target_dir().join("tools").join(format!("binaryen-{BINARYEN_VERSION}"));
+    let prefix = paths::target_dir()
+        .join("tools")
+        .join(format!("binaryen-{BINARYEN_VERSION}"));
     let bin = prefix.join("node_modules/.bin/wasm-opt");
     if bin.is_file() {
         return Ok(bin);

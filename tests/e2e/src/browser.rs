@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
+use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
 use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
 use headless_chrome::protocol::cdp::Runtime::ConsoleAPICalledEventTypeOption as ConsoleKind;
 use headless_chrome::protocol::cdp::types::Event;
@@ -42,7 +43,7 @@ impl Default for BrowserOptions {
 }
 
 /// One console message or uncaught exception.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ConsoleEntry {
     /// `error`, `warning`, `log`, ..., or `exception`.
     pub kind: String,
@@ -132,10 +133,27 @@ impl Page {
                 _ => return,
             };
             if let Ok(mut entries) = sink.lock() {
-                entries.push(entry);
+                entries.push(with_bevy_level(entry));
             }
         }))?;
         tab.enable_runtime()?;
+        // The window size includes browser chrome; the viewport is what the page sees.
+        tab.call_method(SetDeviceMetricsOverride {
+            width: options.size.0,
+            height: options.size.1,
+            device_scale_factor: 1.0,
+            mobile: false,
+            scale: None,
+            screen_width: None,
+            screen_height: None,
+            position_x: None,
+            position_y: None,
+            dont_set_visible_size: None,
+            screen_orientation: None,
+            viewport: None,
+            display_feature: None,
+            device_posture: None,
+        })?;
         tab.navigate_to(url)?;
         tab.wait_until_navigated()?;
         Ok(Page {
@@ -159,15 +177,13 @@ impl Page {
             .tab
             .evaluate(&wrapped, true)
             .with_context(|| format!("evaluating {expression}"))?;
-        if result.subtype.as_deref() == Some("error") {
-            bail!(
-                "{expression} threw: {}",
-                result.description.unwrap_or_default()
-            );
-        }
+        // The wrapper always returns a JSON string; anything else is the error it threw.
         match result.value {
             Some(Value::String(json)) => Ok(serde_json::from_str(&json)?),
-            other => bail!("{expression} returned no JSON: {other:?}"),
+            _ => bail!(
+                "{expression} threw: {}",
+                result.description.unwrap_or_default()
+            ),
         }
     }
 
@@ -203,7 +219,10 @@ impl Page {
             READY_TIMEOUT,
         )?;
         if outcome != Value::from("ready") {
-            bail!("the app did not start: {outcome}; console:\n{}", self.console_dump());
+            bail!(
+                "the app did not start: {outcome}; console:\n{}",
+                self.console_dump()
+            );
         }
         Ok(start.elapsed())
     }
@@ -260,6 +279,28 @@ impl Page {
     }
 }
 
+/// Bevy logs every level through `console.log` with `%c` styling (tracing-wasm); its level is
+/// the first word of the text, and it decides the entry's kind.
+fn with_bevy_level(entry: ConsoleEntry) -> ConsoleEntry {
+    if entry.kind != "log" {
+        return entry;
+    }
+    let level = entry
+        .text
+        .strip_prefix("%c")
+        .and_then(|rest| rest.split("%c").next())
+        .unwrap_or("");
+    let kind = match level {
+        "ERROR" => "error",
+        "WARN" => "warning",
+        _ => return entry,
+    };
+    ConsoleEntry {
+        kind: kind.to_owned(),
+        text: entry.text,
+    }
+}
+
 fn console_kind(kind: &ConsoleKind) -> String {
     match kind {
         ConsoleKind::Error | ConsoleKind::Assert => "error",
@@ -269,4 +310,26 @@ fn console_kind(kind: &ConsoleKind) -> String {
         _ => "log",
     }
     .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log(text: &str) -> ConsoleEntry {
+        ConsoleEntry {
+            kind: "log".into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn bevy_levels_become_console_kinds() {
+        let warn = with_bevy_level(log("%cWARN%c src/web/url_hash.rs:31%c ignored"));
+        assert_eq!(warn.kind, "warning");
+        let error = with_bevy_level(log("%cERROR%c wgpu%c failed"));
+        assert_eq!(error.kind, "error");
+        assert_eq!(with_bevy_level(log("%cINFO%c app%c hi")).kind, "log");
+        assert_eq!(with_bevy_level(log("plain")).kind, "log");
+    }
 }

@@ -26,23 +26,23 @@ impl ImageStats {
         let channels = frame.color_type.samples();
         let pixels = &pixels[..frame.buffer_size()];
         let mut seen = std::collections::HashSet::new();
-        let (mut sum, mut sum_sq, mut count) = (0.0, 0.0, 0.0);
+        let mut luminances = Vec::with_capacity(pixels.len() / channels);
         for pixel in pixels.chunks_exact(channels) {
             let (r, g, b) = match channels {
                 1 | 2 => (pixel[0], pixel[0], pixel[0]),
                 _ => (pixel[0], pixel[1], pixel[2]),
             };
             let luminance = 0.2126 * f64::from(r) + 0.7152 * f64::from(g) + 0.0722 * f64::from(b);
-            sum += luminance;
-            sum_sq += luminance * luminance;
-            count += 1.0;
+            luminances.push(luminance);
             seen.insert((r >> 4, g >> 4, b >> 4));
         }
-        let mean = sum / count.max(1.0);
+        let count = luminances.len().max(1) as f64;
+        let mean = luminances.iter().sum::<f64>() / count;
+        let variance = luminances.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / count;
         Ok(ImageStats {
             width: frame.width,
             height: frame.height,
-            luminance_stddev: (sum_sq / count.max(1.0) - mean * mean).max(0.0).sqrt(),
+            luminance_stddev: variance.sqrt(),
             distinct_colours: seen.len(),
         })
     }
@@ -63,8 +63,8 @@ mod tests {
         encoder.set_color(png::ColorType::Rgb);
         let mut writer = encoder.write_header().expect("header");
         let data: Vec<u8> = (0..height)
-            .flat_map(|y| (0..width).flat_map(move |x| (x, y).into()))
-            .flat_map(|(x, y): (u32, u32)| pixel(x, y))
+            .flat_map(|y| (0..width).map(move |x| (x, y)))
+            .flat_map(|(x, y)| pixel(x, y))
             .collect();
         writer.write_image_data(&data).expect("data");
         drop(writer);

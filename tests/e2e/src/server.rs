@@ -120,7 +120,11 @@ fn header(name: &str, value: &str) -> Header {
 
 fn respond(root: &Path, request: &tiny_http::Request) -> Response<Cursor<Vec<u8>>> {
     let not_allowed = !matches!(request.method(), Method::Get | Method::Head);
-    let file = if not_allowed { None } else { resolve(root, request.url()) };
+    let file = if not_allowed {
+        None
+    } else {
+        resolve(root, request.url())
+    };
     let Some(file) = file else {
         let status = if not_allowed { 405 } else { 404 };
         return Response::from_data(format!("{status}\n").into_bytes())
@@ -131,7 +135,10 @@ fn respond(root: &Path, request: &tiny_http::Request) -> Response<Cursor<Vec<u8>
     let accepts = |encoding: &str| {
         request.headers().iter().any(|h| {
             h.field.equiv("Accept-Encoding")
-                && h.value.as_str().split(',').any(|e| e.trim().starts_with(encoding))
+                && h.value
+                    .as_str()
+                    .split(',')
+                    .any(|e| e.trim().starts_with(encoding))
         })
     };
     let mut body_path = file.clone();
@@ -226,8 +233,17 @@ mod tests {
         let index = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../index.html"))
             .expect("the repository's index.html");
         let meta = format!("content=\"{CONTENT_SECURITY_POLICY}\"");
-        assert!(index.contains(&meta), "index.html's CSP meta must equal CONTENT_SECURITY_POLICY");
-        assert!(!index.contains("<script>"), "no inline script under the strict CSP");
-        assert!(!index.contains("style=\""), "no inline style under the strict CSP");
+        assert!(
+            index.contains(&meta),
+            "index.html's CSP meta must equal CONTENT_SECURITY_POLICY"
+        );
+        assert!(
+            !index.contains("<script>"),
+            "no inline script under the strict CSP"
+        );
+        assert!(
+            !index.contains("style=\""),
+            "no inline style under the strict CSP"
+        );
     }
 }

@@ -41,9 +41,15 @@ fn the_city_renders_and_the_api_reports_state() {
     eprintln!("ready after {took:?}");
 
     let state = page.state().expect("state()");
-    assert!(state["frame"].as_u64().unwrap_or(0) >= 3, "frames counted: {state}");
+    assert!(
+        state["frame"].as_u64().unwrap_or(0) >= 3,
+        "frames counted: {state}"
+    );
     assert_eq!(state["lang"], "en", "{state}");
-    assert!(state["camera"]["distance"].as_f64().unwrap_or(0.0) > 1000.0, "{state}");
+    assert!(
+        state["camera"]["distance"].as_f64().unwrap_or(0.0) > 1000.0,
+        "{state}"
+    );
     assert!(state["fps"].as_f64().is_some(), "{state}");
 
     // The frame counter keeps moving: the canvas is alive, not frozen.
@@ -55,9 +61,18 @@ fn the_city_renders_and_the_api_reports_state() {
     .expect("frames keep coming");
 
     let stats = save_screenshot(&page, "overview.png");
-    assert!(stats.looks_rendered(), "the canvas must show the city, not a flat colour: {stats:?}");
-    assert!(!page.is_visible("loading").expect("loading"), "the loading screen goes away");
-    assert!(!page.is_visible("error-overlay").expect("overlay"), "no error overlay");
+    assert!(
+        stats.looks_rendered(),
+        "the canvas must show the city, not a flat colour: {stats:?}"
+    );
+    assert!(
+        !page.is_visible("loading").expect("loading"),
+        "the loading screen goes away"
+    );
+    assert!(
+        !page.is_visible("error-overlay").expect("overlay"),
+        "no error overlay"
+    );
     assert_no_console_errors(&page);
 }
 
@@ -74,8 +89,14 @@ fn a_forced_panic_shows_the_error_overlay_with_its_message() {
     )
     .expect("the error overlay appears");
     let text = page.text_of("error-overlay").expect("overlay text");
-    assert!(text.contains("e2e forced panic"), "the panic message is shown: {text}");
-    assert!(text.contains("Reload"), "a reload button is offered: {text}");
+    assert!(
+        text.contains("e2e forced panic"),
+        "the panic message is shown: {text}"
+    );
+    assert!(
+        text.contains("Reload"),
+        "a reload button is offered: {text}"
+    );
     save_screenshot(&page, "panic-overlay.png");
     let after = page.eval("(() => { try { window.alatau.state(); return 'answered'; } catch (e) { return 'refused'; } })()")
         .expect("state after panic");
@@ -116,7 +137,10 @@ fn without_webgl_the_fallback_explains_and_ready_rejects() {
         .eval("window.alatau.ready.then(() => 'ready', e => 'rejected: ' + e.message)")
         .expect("ready settles");
     assert_eq!(outcome, "rejected: WebGL 2 is not available");
-    assert!(page.is_visible("fallback").expect("fallback"), "the fallback is shown");
+    assert!(
+        page.is_visible("fallback").expect("fallback"),
+        "the fallback is shown"
+    );
     assert!(
         page.text_of("fallback").expect("text").contains("WebGL 2"),
         "it says why"
@@ -127,7 +151,10 @@ fn without_webgl_the_fallback_explains_and_ready_rejects() {
 #[test]
 fn a_link_restores_language_and_camera_and_ignores_garbage() {
     let server = serve();
-    let page = open(&server, "/#lang=ru&cam=1500,-2500,3000,90,45&zoom=11&select=%3Cscript%3E");
+    let page = open(
+        &server,
+        "/#lang=ru&cam=1500,-2500,3000,90,45&zoom=11&select=%3Cscript%3E",
+    );
     page.wait_ready().expect("a link with garbage still loads");
     let state = page.state().expect("state");
     assert_eq!(state["lang"], "ru", "{state}");
@@ -137,7 +164,11 @@ fn a_link_restores_language_and_camera_and_ignores_garbage() {
     assert_eq!(camera["distance"], 3000.0, "{state}");
     assert_eq!(camera["yaw"], 90.0, "{state}");
     assert_eq!(camera["pitch"], 45.0, "{state}");
-    assert_eq!(state["selection"], Value::Null, "a malformed id selects nothing");
+    assert_eq!(
+        state["selection"],
+        Value::Null,
+        "a malformed id selects nothing"
+    );
 
     let warnings: Vec<String> = page
         .console()
@@ -159,8 +190,14 @@ fn a_link_restores_language_and_camera_and_ignores_garbage() {
         )
         .expect("the hash follows the state");
     let hash = hash.as_str().unwrap_or_default();
-    assert!(hash.starts_with("#lang=ru&cam=1500,-2500,3000,90.0,45.0"), "{hash}");
-    assert_eq!(page.eval("document.documentElement.lang").expect("lang"), "ru");
+    assert!(
+        hash.starts_with("#lang=ru&cam=1500,-2500,3000,90.0,45.0"),
+        "{hash}"
+    );
+    assert_eq!(
+        page.eval("document.documentElement.lang").expect("lang"),
+        "ru"
+    );
     assert_no_console_errors(&page);
 }
 
@@ -169,10 +206,19 @@ fn the_api_switches_language_and_resets_the_view() {
     let server = serve();
     let page = open(&server, "/#cam=0,0,900,0,60");
     page.wait_ready().expect("ready");
-    assert_eq!(page.eval("window.alatau.setLang('kk')").expect("setLang"), true);
-    assert_eq!(page.eval("window.alatau.setLang('xx')").expect("setLang"), false);
-    page.wait_for("window.alatau.state().lang === 'kk'", Duration::from_secs(30))
-        .expect("the language follows setLang");
+    assert_eq!(
+        page.eval("window.alatau.setLang('kk')").expect("setLang"),
+        true
+    );
+    assert_eq!(
+        page.eval("window.alatau.setLang('xx')").expect("setLang"),
+        false
+    );
+    page.wait_for(
+        "window.alatau.state().lang === 'kk'",
+        Duration::from_secs(30),
+    )
+    .expect("the language follows setLang");
     page.eval("window.alatau.resetView()").expect("resetView");
     let distance = page
         .wait_for(
