@@ -192,9 +192,12 @@ impl Page {
         let start = Instant::now();
         loop {
             let value = self.eval(expression)?;
-            let truthy = !matches!(value, Value::Null | Value::Bool(false))
-                && value != Value::from(0)
-                && value != Value::from("");
+            let truthy = match &value {
+                Value::Null | Value::Bool(false) => false,
+                Value::Number(n) => n.as_f64() != Some(0.0),
+                Value::String(s) => !s.is_empty(),
+                _ => true,
+            };
             if truthy {
                 return Ok(value);
             }
@@ -218,7 +221,7 @@ impl Page {
                return window.__readyWatch === 'pending' ? null : window.__readyWatch; })()",
             READY_TIMEOUT,
         )?;
-        if outcome != Value::from("ready") {
+        if outcome != "ready" {
             bail!(
                 "the app did not start: {outcome}; console:\n{}",
                 self.console_dump()
