@@ -5,11 +5,13 @@
 //! the app state; the scene, camera and the page only render that state.
 
 pub mod camera;
-pub mod model;
 pub mod scene;
 pub mod state;
 #[cfg(target_arch = "wasm32")]
 mod web;
+
+/// The pure domain logic, in its own crate so the compiler keeps it free of Bevy and web-sys.
+pub use alatau_model as model;
 
 use bevy::prelude::*;
 

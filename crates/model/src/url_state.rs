@@ -6,8 +6,8 @@
 
 use std::fmt;
 
-use super::camera_pose::CameraPose;
-use super::lang::Lang;
+use crate::camera_pose::CameraPose;
+use crate::lang::Lang;
 
 /// The longest record or tour id the URL accepts.
 pub const MAX_ID_LEN: usize = 64;

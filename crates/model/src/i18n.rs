@@ -1,0 +1,217 @@
+//! Every interface string in English, Russian and Kazakh. A key without all three does not
+//! compile: each arm of [`text`] returns the three at once.
+
+use crate::lang::Lang;
+use crate::snapshot::Status;
+
+/// An interface string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Key {
+    /// Heading of the portfolio panel.
+    PortfolioTitle,
+    /// Label under the project count.
+    Projects,
+    /// Label under the investment total.
+    Investment,
+    /// Label under the jobs figure.
+    Jobs,
+    /// `as of {date}`.
+    AsOf,
+    /// Heading of a record's sources.
+    Sources,
+    /// A figure that no source discloses.
+    NotDisclosed,
+    /// `{n} further projects not itemised in public sources`.
+    FurtherProjects,
+    /// Heading of the project list.
+    NamedProjects,
+    /// Heading of the by-district chart.
+    ByDistrict,
+    /// Heading of the by-sector chart.
+    BySector,
+    /// Heading of the history chart.
+    History,
+    /// Label of the currency switch.
+    Currency,
+    /// Explains the converted dollar figures.
+    ConvertedAt,
+    /// Says that positions are schematic.
+    SchematicLayout,
+    /// Shown when the data snapshot is invalid.
+    DataErrorTitle,
+    /// Lead-in to the data errors.
+    DataErrorLead,
+    /// Citywide (no district).
+    Citywide,
+    /// A priority project.
+    Priority,
+    /// Items counted with no investment disclosed.
+    InvestmentUndisclosedCount,
+    /// Opens and closes the panel.
+    ShowPortfolio,
+}
+
+/// The string for `key` in `lang`.
+pub fn text(key: Key, lang: Lang) -> &'static str {
+    let [en, ru, kk] = match key {
+        Key::PortfolioTitle => [
+            "Investment portfolio",
+            "Инвестиционный портфель",
+            "Инвестициялық портфель",
+        ],
+        Key::Projects => ["projects", "проектов", "жоба"],
+        Key::Investment => ["investment", "инвестиций", "инвестиция"],
+        Key::Jobs => ["jobs", "рабочих мест", "жұмыс орны"],
+        Key::AsOf => [
+            "as of {date}",
+            "по состоянию на {date}",
+            "{date} жағдайы бойынша",
+        ],
+        Key::Sources => ["Sources", "Источники", "Дереккөздер"],
+        Key::NotDisclosed => ["not disclosed", "не раскрывается", "жарияланбаған"],
+        Key::FurtherProjects => [
+            "{n} further projects not itemised in public sources",
+            "ещё {n} проектов не перечислены в открытых источниках",
+            "тағы {n} жоба ашық дереккөздерде аталмаған",
+        ],
+        Key::NamedProjects => ["Named projects", "Названные проекты", "Аталған жобалар"],
+        Key::ByDistrict => [
+            "Named projects by district",
+            "Названные проекты по районам",
+            "Аталған жобалар аудандар бойынша",
+        ],
+        Key::BySector => [
+            "Named projects by sector",
+            "Названные проекты по секторам",
+            "Аталған жобалар секторлар бойынша",
+        ],
+        Key::History => [
+            "Portfolio over time",
+            "Динамика портфеля",
+            "Портфель динамикасы",
+        ],
+        Key::Currency => ["Currency", "Валюта", "Валюта"],
+        Key::ConvertedAt => [
+            "Converted at {rate} ₸ per US$ (the portfolio report's own ratio)",
+            "Пересчёт по курсу {rate} ₸ за 1 $ (соотношение из отчёта о портфеле)",
+            "1 $ үшін {rate} ₸ бағамымен есептелді (портфель есебіндегі арақатынас)",
+        ],
+        Key::SchematicLayout => [
+            "Schematic layout: no boundaries or project coordinates are published",
+            "Схематичная раскладка: границы и координаты проектов не опубликованы",
+            "Сызбалық орналасу: шекаралар мен жоба координаттары жарияланбаған",
+        ],
+        Key::DataErrorTitle => [
+            "The city data could not be loaded",
+            "Не удалось загрузить данные города",
+            "Қала деректерін жүктеу мүмкін болмады",
+        ],
+        Key::DataErrorLead => [
+            "{file} is not valid:",
+            "Файл {file} содержит ошибки:",
+            "{file} файлында қателер бар:",
+        ],
+        Key::Citywide => ["Citywide", "Весь город", "Бүкіл қала"],
+        Key::Priority => ["Priority project", "Приоритетный проект", "Басым жоба"],
+        Key::InvestmentUndisclosedCount => [
+            "{n} of them without a disclosed investment",
+            "из них у {n} сумма инвестиций не раскрывается",
+            "оның {n} жобасының инвестиция көлемі жарияланбаған",
+        ],
+        Key::ShowPortfolio => ["Portfolio", "Портфель", "Портфель"],
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Ru => ru,
+        Lang::Kk => kk,
+    }
+}
+
+/// The name of a project status.
+pub fn status(status: Status, lang: Lang) -> &'static str {
+    let [en, ru, kk] = match status {
+        Status::Announced => ["Announced", "Объявлен", "Жарияланды"],
+        Status::Planned => ["Planned", "Планируется", "Жоспарланған"],
+        Status::UnderConstruction => ["Under construction", "Строится", "Салынуда"],
+        Status::Expanding => ["Expanding", "Расширяется", "Кеңейтілуде"],
+        Status::Operating => ["Operating", "Работает", "Жұмыс істейді"],
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Ru => ru,
+        Lang::Kk => kk,
+    }
+}
+
+/// `template` with `{name}` replaced by `value`.
+pub fn fill(template: &str, name: &str, value: &str) -> String {
+    template.replace(&format!("{{{name}}}"), value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEYS: [Key; 21] = [
+        Key::PortfolioTitle,
+        Key::Projects,
+        Key::Investment,
+        Key::Jobs,
+        Key::AsOf,
+        Key::Sources,
+        Key::NotDisclosed,
+        Key::FurtherProjects,
+        Key::NamedProjects,
+        Key::ByDistrict,
+        Key::BySector,
+        Key::History,
+        Key::Currency,
+        Key::ConvertedAt,
+        Key::SchematicLayout,
+        Key::DataErrorTitle,
+        Key::DataErrorLead,
+        Key::Citywide,
+        Key::Priority,
+        Key::InvestmentUndisclosedCount,
+        Key::ShowPortfolio,
+    ];
+
+    #[test]
+    fn every_string_exists_and_keeps_its_placeholders_in_every_language() {
+        for key in KEYS {
+            let english = text(key, Lang::En);
+            for lang in Lang::ALL {
+                let translated = text(key, lang);
+                assert!(!translated.trim().is_empty(), "{key:?} in {lang:?}");
+                for placeholder in ["{date}", "{n}", "{rate}", "{file}"] {
+                    assert_eq!(
+                        english.contains(placeholder),
+                        translated.contains(placeholder),
+                        "{key:?} in {lang:?} must keep {placeholder}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn russian_and_kazakh_are_translations_not_copies() {
+        let copies = KEYS
+            .iter()
+            .filter(|key| text(**key, Lang::Ru) == text(**key, Lang::En))
+            .count();
+        assert_eq!(copies, 0, "no Russian string is left in English");
+        assert_ne!(
+            status(Status::Planned, Lang::Kk),
+            status(Status::Planned, Lang::En)
+        );
+    }
+
+    #[test]
+    fn fill_replaces_a_named_placeholder() {
+        assert_eq!(
+            fill(text(Key::AsOf, Lang::En), "date", "4 February 2026"),
+            "as of 4 February 2026"
+        );
+    }
+}

@@ -1,0 +1,12 @@
+//! Alatau Explorer's pure domain logic: no Bevy, no web-sys, so everything here runs and is
+//! tested natively, and `cargo xtask validate-data` uses it without compiling the engine.
+//!
+//! The app turns these types into ECS resources and DOM text; nothing here knows about either.
+
+pub mod camera_pose;
+pub mod format;
+pub mod i18n;
+pub mod lang;
+pub mod snapshot;
+pub mod url_state;
+pub mod validate;

@@ -1,0 +1,624 @@
+//! Reading a snapshot: JSON syntax (errors with line and column), then types (errors with the
+//! JSON path), then the domain rules (every error at once). Never panics, whatever the input.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use crate::snapshot::{I18nText, Location, Project, SCHEMA_VERSION, Snapshot};
+use crate::url_state::parse_id;
+
+/// The region every location must lie in (degrees): Almaty's mountains to beyond the reservoir.
+pub const REGION_LAT: (f64, f64) = (42.8, 44.4);
+/// See [`REGION_LAT`].
+pub const REGION_LON: (f64, f64) = (76.3, 78.4);
+
+/// One problem in a snapshot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotError {
+    /// Line (1-based) when known.
+    pub line: Option<usize>,
+    /// Column (1-based) when known.
+    pub column: Option<usize>,
+    /// The JSON path (`projects[3].investment.kzt`), empty for syntax errors.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Every problem found in one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotErrors {
+    /// The file name shown to people (`alatau.json`).
+    pub file: String,
+    /// The problems, in file order where known.
+    pub errors: Vec<SnapshotError>,
+}
+
+impl SnapshotError {
+    /// `file:line:column: path: message`, leaving out what is not known.
+    pub fn describe(&self, file: &str) -> String {
+        let mut out = file.to_owned();
+        if let Some(line) = self.line {
+            out.push_str(&format!(":{line}"));
+            if let Some(column) = self.column {
+                out.push_str(&format!(":{column}"));
+            }
+        }
+        out.push_str(": ");
+        if !self.path.is_empty() {
+            out.push_str(&self.path);
+            out.push_str(": ");
+        }
+        out.push_str(&self.message);
+        out
+    }
+}
+
+impl fmt::Display for SnapshotErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, error) in self.errors.iter().enumerate() {
+            if index > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}", error.describe(&self.file))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SnapshotErrors {}
+
+/// Parses and validates a snapshot. `file` names it in the errors.
+pub fn load_snapshot(file: &str, text: &str) -> Result<Snapshot, SnapshotErrors> {
+    let fail = |errors| SnapshotErrors {
+        file: file.to_owned(),
+        errors,
+    };
+    if text.trim().is_empty() {
+        return Err(fail(vec![SnapshotError {
+            line: None,
+            column: None,
+            path: String::new(),
+            message: "the file is empty".into(),
+        }]));
+    }
+    // Syntax first, as a plain JSON value: a syntax error or absurd nesting anywhere is reported
+    // as such, before any type error the typed pass would meet on the way.
+    if let Err(error) = serde_json::from_str::<serde_json::Value>(text) {
+        return Err(fail(vec![syntax_error(&error)]));
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let snapshot: Snapshot = match serde_path_to_error::deserialize(&mut deserializer) {
+        Ok(snapshot) => snapshot,
+        Err(error) => return Err(fail(vec![type_or_syntax_error(&error)])),
+    };
+    if let Err(error) = deserializer.end() {
+        return Err(fail(vec![SnapshotError {
+            line: Some(error.line()),
+            column: Some(error.column()),
+            path: String::new(),
+            message: "unexpected text after the snapshot".into(),
+        }]));
+    }
+    let mut errors = check_rules(&snapshot);
+    for error in &mut errors {
+        error.line = line_of_path(text, &snapshot, &error.path);
+    }
+    if errors.is_empty() {
+        Ok(snapshot)
+    } else {
+        Err(fail(errors))
+    }
+}
+
+fn syntax_error(error: &serde_json::Error) -> SnapshotError {
+    let (path, message) = classify(error, "");
+    SnapshotError {
+        line: Some(error.line()),
+        column: Some(error.column()),
+        path,
+        message,
+    }
+}
+
+fn type_or_syntax_error(error: &serde_path_to_error::Error<serde_json::Error>) -> SnapshotError {
+    let inner = error.inner();
+    let (path, message) = classify(inner, &display_path(error.path()));
+    SnapshotError {
+        line: Some(inner.line()),
+        column: Some(inner.column()),
+        path,
+        message,
+    }
+}
+
+/// The path and plain message of a serde_json error (`path` applies to data errors only).
+fn classify(inner: &serde_json::Error, path: &str) -> (String, String) {
+    let raw = inner.to_string();
+    // serde_json appends " at line L column C"; we print the position ourselves.
+    let message = match raw.rfind(" at line ") {
+        Some(at) => raw[..at].to_owned(),
+        None => raw,
+    };
+    use serde_json::error::Category;
+    match inner.classify() {
+        Category::Syntax if message.contains("recursion limit") => (
+            String::new(),
+            "nested too deeply (more than 128 levels)".to_owned(),
+        ),
+        Category::Syntax => (String::new(), format!("syntax error: {message}")),
+        Category::Eof => (
+            String::new(),
+            format!("the file ends too early ({message})"),
+        ),
+        Category::Io => (String::new(), message),
+        Category::Data => (path.to_owned(), plain_type_message(&message)),
+    }
+}
+
+fn display_path(path: &serde_path_to_error::Path) -> String {
+    let text = path.to_string();
+    if text == "." { String::new() } else { text }
+}
+
+/// Turns serde's wording into plain words: `invalid type: string "x", expected f64` becomes
+/// `expected a number, found a string`.
+pub fn plain_type_message(message: &str) -> String {
+    let found_expected = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+        .and_then(|rest| rest.rsplit_once(", expected "));
+    let Some((found, expected)) = found_expected else {
+        return message.to_owned();
+    };
+    let found_words = if found.starts_with("string") {
+        "a string".to_owned()
+    } else if found.starts_with("integer") || found.starts_with("floating point") {
+        let number = found.split('`').nth(1).unwrap_or("");
+        format!("the number {number}")
+    } else if found.starts_with("boolean") {
+        "a boolean".to_owned()
+    } else if found == "map" {
+        "an object".to_owned()
+    } else if found == "sequence" {
+        "an array".to_owned()
+    } else if found == "null" || found == "unit value" {
+        "null".to_owned()
+    } else {
+        found.to_owned()
+    };
+    let expected_words = match expected {
+        "f64" | "f32" => "a number",
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number of at least 0",
+        "a string" | "a borrowed string" => "a string",
+        "a boolean" => "true or false",
+        "a sequence" => "an array",
+        "a map" => "an object",
+        other if other.starts_with("struct ") => "an object",
+        other => other,
+    };
+    format!("expected {expected_words}, found {found_words}")
+}
+
+/// Finds the line of the record a path points into, by the record's `"id"`.
+fn line_of_path(text: &str, snapshot: &Snapshot, path: &str) -> Option<usize> {
+    let id = record_id_for_path(snapshot, path)?;
+    let needle = format!("\"{id}\"");
+    text.lines()
+        .position(|line| line.contains("\"id\"") && line.contains(&needle))
+        .map(|index| index + 1)
+}
+
+fn record_id_for_path<'a>(snapshot: &'a Snapshot, path: &str) -> Option<&'a str> {
+    let (list, rest) = path.split_once('[')?;
+    let index: usize = rest.split(']').next()?.parse().ok()?;
+    match list {
+        "sources" => snapshot.sources.get(index).map(|r| r.id.as_str()),
+        "districts" => snapshot.districts.get(index).map(|r| r.id.as_str()),
+        "clusters" => snapshot.clusters.get(index).map(|r| r.id.as_str()),
+        "sectors" => snapshot.sectors.get(index).map(|r| r.id.as_str()),
+        "projects" => snapshot.projects.get(index).map(|r| r.id.as_str()),
+        _ => None,
+    }
+}
+
+/// Collects domain-rule violations.
+struct Rules<'a> {
+    snapshot: &'a Snapshot,
+    errors: Vec<SnapshotError>,
+    source_ids: HashSet<&'a str>,
+}
+
+impl<'a> Rules<'a> {
+    fn error(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(SnapshotError {
+            line: None,
+            column: None,
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    fn figure(&mut self, path: &str, value: Option<f64>) {
+        let Some(value) = value else { return };
+        if !value.is_finite() {
+            self.error(path, "must be a finite number");
+        } else if value < 0.0 {
+            self.error(path, format!("must not be negative, found {value}"));
+        }
+    }
+
+    fn text(&mut self, path: &str, text: &I18nText) {
+        for (lang, value) in [("en", &text.en), ("ru", &text.ru), ("kk", &text.kk)] {
+            if value.trim().is_empty() {
+                self.error(format!("{path}.{lang}"), "must not be empty");
+            }
+        }
+    }
+
+    fn date(&mut self, path: &str, date: &str) {
+        if !is_real_date(date) {
+            self.error(
+                path,
+                format!("`{date}` is not a real date (YYYY, YYYY-MM or YYYY-MM-DD)"),
+            );
+        }
+    }
+
+    fn sources(&mut self, path: &str, ids: &[String]) {
+        if ids.is_empty() {
+            self.error(path, "every record names at least one source");
+        }
+        for (index, id) in ids.iter().enumerate() {
+            if !self.source_ids.contains(id.as_str()) {
+                self.error(format!("{path}[{index}]"), format!("unknown source `{id}`"));
+            }
+        }
+    }
+
+    fn reference(&mut self, path: &str, id: &str, known: &HashSet<&str>, what: &str) {
+        if !known.contains(id) {
+            self.error(path, format!("unknown {what} `{id}`"));
+        }
+    }
+
+    fn location(&mut self, path: &str, location: &Location) {
+        let inside = |value: f64, (low, high): (f64, f64)| {
+            value.is_finite() && (low..=high).contains(&value)
+        };
+        if !inside(location.lat, REGION_LAT) || !inside(location.lon, REGION_LON) {
+            self.error(
+                path,
+                format!(
+                    "({}, {}) is outside the region ({}..{} N, {}..{} E)",
+                    location.lat,
+                    location.lon,
+                    REGION_LAT.0,
+                    REGION_LAT.1,
+                    REGION_LON.0,
+                    REGION_LON.1
+                ),
+            );
+        }
+    }
+}
+
+/// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, with a real month and day, years 1900..=2100.
+pub fn is_real_date(date: &str) -> bool {
+    let parts: Vec<&str> = date.split('-').collect();
+    let number = |part: &str, digits: usize| -> Option<u32> {
+        (part.len() == digits && part.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    let Some(year) = parts.first().and_then(|p| number(p, 4)) else {
+        return false;
+    };
+    if !(1900..=2100).contains(&year) || parts.len() > 3 {
+        return false;
+    }
+    let Some(month) = parts.get(1).map(|p| number(p, 2)) else {
+        return true;
+    };
+    let Some(month) = month.filter(|m| (1..=12).contains(m)) else {
+        return false;
+    };
+    let Some(day) = parts.get(2).map(|p| number(p, 2)) else {
+        return true;
+    };
+    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    day.is_some_and(|d| (1..=days).contains(&d))
+}
+
+fn check_ids<'a>(
+    rules: &mut Rules<'a>,
+    list: &str,
+    ids: impl Iterator<Item = &'a str>,
+    seen: &mut HashMap<&'a str, String>,
+) -> HashSet<&'a str> {
+    let mut local = HashSet::new();
+    for (index, id) in ids.enumerate() {
+        let path = format!("{list}[{index}].id");
+        if parse_id(id).is_none() {
+            rules.error(&path, format!("`{id}` is not a kebab-case id"));
+        }
+        if let Some(first) = seen.get(id) {
+            rules.error(&path, format!("duplicate id `{id}` (first at {first})"));
+        } else {
+            seen.insert(id, path);
+        }
+        local.insert(id);
+    }
+    local
+}
+
+/// Checks every domain rule and returns all violations.
+pub fn check_rules(snapshot: &Snapshot) -> Vec<SnapshotError> {
+    let mut rules = Rules {
+        snapshot,
+        errors: Vec::new(),
+        source_ids: HashSet::new(),
+    };
+    if snapshot.schema_version != SCHEMA_VERSION {
+        rules.error(
+            "schema_version",
+            format!(
+                "this app reads version {SCHEMA_VERSION}, found {}",
+                snapshot.schema_version
+            ),
+        );
+    }
+    rules.date("snapshot_date", &snapshot.snapshot_date);
+
+    // Ids: kebab-case, unique. Selectable records (districts, clusters, projects) share one
+    // namespace because `select=<id>` names any of them; sources and sectors have their own.
+    let mut source_seen = HashMap::new();
+    rules.source_ids = check_ids(
+        &mut rules,
+        "sources",
+        snapshot.sources.iter().map(|s| s.id.as_str()),
+        &mut source_seen,
+    );
+    let mut sector_seen = HashMap::new();
+    let sector_ids = check_ids(
+        &mut rules,
+        "sectors",
+        snapshot.sectors.iter().map(|s| s.id.as_str()),
+        &mut sector_seen,
+    );
+    let mut record_seen = HashMap::new();
+    let district_ids = check_ids(
+        &mut rules,
+        "districts",
+        snapshot.districts.iter().map(|d| d.id.as_str()),
+        &mut record_seen,
+    );
+    let cluster_ids = check_ids(
+        &mut rules,
+        "clusters",
+        snapshot.clusters.iter().map(|c| c.id.as_str()),
+        &mut record_seen,
+    );
+    check_ids(
+        &mut rules,
+        "projects",
+        snapshot.projects.iter().map(|p| p.id.as_str()),
+        &mut record_seen,
+    );
+
+    for (index, source) in snapshot.sources.iter().enumerate() {
+        let path = format!("sources[{index}]");
+        if let Some(url) = &source.url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            rules.error(format!("{path}.url"), "must start with https:// or http://");
+        }
+        if let Some(date) = &source.date {
+            rules.date(&format!("{path}.date"), date);
+        }
+        if source.publisher.trim().is_empty() {
+            rules.error(format!("{path}.publisher"), "must not be empty");
+        }
+    }
+
+    let conversion = &snapshot.conversion;
+    if !(conversion.kzt_per_usd.is_finite() && conversion.kzt_per_usd > 0.0) {
+        rules.error("conversion.kzt_per_usd", "must be a positive number");
+    }
+    rules.text("conversion.basis", &conversion.basis);
+    rules.sources("conversion.sources", &conversion.sources);
+
+    let city = &snapshot.city;
+    rules.text("city.name", &city.name);
+    rules.text("city.summary", &city.summary);
+    rules.figure("city.area_ha", city.area_ha);
+    rules.figure(
+        "city.special_economic_zone_ha",
+        city.special_economic_zone_ha,
+    );
+    for (name, range) in [
+        ("population_now", &city.population_now),
+        ("population_2050", &city.population_2050),
+    ] {
+        if let Some(range) = range {
+            rules.figure(&format!("city.{name}.min"), Some(range.min));
+            rules.figure(&format!("city.{name}.max"), Some(range.max));
+            if range.min > range.max {
+                rules.error(format!("city.{name}"), "min is larger than max");
+            }
+        }
+    }
+    rules.sources("city.sources", &city.sources);
+
+    for (index, district) in snapshot.districts.iter().enumerate() {
+        let path = format!("districts[{index}]");
+        rules.text(&format!("{path}.name"), &district.name);
+        rules.text(&format!("{path}.function"), &district.function);
+        for (name, value) in [
+            ("area_ha", district.area_ha),
+            ("residents_planned", district.residents_planned),
+            ("residents_now", district.residents_now),
+            ("housing_m2", district.housing_m2),
+            ("commercial_m2", district.commercial_m2),
+            ("jobs", district.jobs),
+        ] {
+            rules.figure(&format!("{path}.{name}"), value);
+        }
+        rules.location(&format!("{path}.location"), &district.location);
+        rules.sources(&format!("{path}.sources"), &district.sources);
+    }
+
+    for (index, cluster) in snapshot.clusters.iter().enumerate() {
+        let path = format!("clusters[{index}]");
+        rules.text(&format!("{path}.name"), &cluster.name);
+        rules.reference(
+            &format!("{path}.district"),
+            &cluster.district,
+            &district_ids,
+            "district",
+        );
+        let hex = cluster.colour.strip_prefix('#').unwrap_or("");
+        if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            rules.error(
+                format!("{path}.colour"),
+                format!("`{}` is not #rrggbb", cluster.colour),
+            );
+        }
+        rules.sources(&format!("{path}.sources"), &cluster.sources);
+    }
+
+    for (index, sector) in snapshot.sectors.iter().enumerate() {
+        rules.text(&format!("sectors[{index}].name"), &sector.name);
+    }
+
+    for (index, project) in snapshot.projects.iter().enumerate() {
+        check_project(
+            &mut rules,
+            index,
+            project,
+            &district_ids,
+            &cluster_ids,
+            &sector_ids,
+        );
+    }
+
+    let portfolio = &snapshot.portfolio;
+    rules.date("portfolio.as_of", &portfolio.as_of);
+    rules.figure("portfolio.investment.kzt", portfolio.investment.kzt);
+    rules.figure("portfolio.investment.usd", portfolio.investment.usd);
+    for (index, sector) in portfolio.sectors.iter().enumerate() {
+        rules.reference(
+            &format!("portfolio.sectors[{index}]"),
+            sector,
+            &sector_ids,
+            "sector",
+        );
+    }
+    for (index, cluster) in portfolio.clusters.iter().enumerate() {
+        rules.reference(
+            &format!("portfolio.clusters[{index}]"),
+            cluster,
+            &cluster_ids,
+            "cluster",
+        );
+    }
+    rules.sources("portfolio.sources", &portfolio.sources);
+    let mut previous_date: Option<&str> = None;
+    for (index, point) in portfolio.history.iter().enumerate() {
+        let path = format!("portfolio.history[{index}]");
+        rules.date(&format!("{path}.date"), &point.date);
+        rules.figure(&format!("{path}.investment_kzt"), point.investment_kzt);
+        rules.text(&format!("{path}.note"), &point.note);
+        rules.sources(&format!("{path}.sources"), &point.sources);
+        if previous_date.is_some_and(|previous| previous > point.date.as_str()) {
+            rules.error(format!("{path}.date"), "history must be oldest first");
+        }
+        previous_date = Some(&point.date);
+    }
+    check_totals(&mut rules);
+    rules.errors
+}
+
+fn check_project(
+    rules: &mut Rules<'_>,
+    index: usize,
+    project: &Project,
+    districts: &HashSet<&str>,
+    clusters: &HashSet<&str>,
+    sectors: &HashSet<&str>,
+) {
+    let path = format!("projects[{index}]");
+    rules.text(&format!("{path}.name"), &project.name);
+    rules.text(&format!("{path}.description"), &project.description);
+    if let Some(district) = &project.district {
+        rules.reference(&format!("{path}.district"), district, districts, "district");
+    }
+    if let Some(cluster) = &project.cluster {
+        rules.reference(&format!("{path}.cluster"), cluster, clusters, "cluster");
+    }
+    if let Some(sector) = &project.sector {
+        rules.reference(&format!("{path}.sector"), sector, sectors, "sector");
+    }
+    rules.figure(&format!("{path}.investment.kzt"), project.investment.kzt);
+    rules.figure(&format!("{path}.investment.usd"), project.investment.usd);
+    let mut fact_ids = HashSet::new();
+    for (fact_index, fact) in project.facts.iter().enumerate() {
+        let fact_path = format!("{path}.facts[{fact_index}]");
+        rules.figure(&format!("{fact_path}.value"), Some(fact.value));
+        rules.text(&format!("{fact_path}.label"), &fact.label);
+        if !fact_ids.insert(fact.id.as_str()) {
+            rules.error(
+                format!("{fact_path}.id"),
+                format!("duplicate fact `{}`", fact.id),
+            );
+        }
+    }
+    for (event_index, milestone) in project.timeline.iter().enumerate() {
+        let event_path = format!("{path}.timeline[{event_index}]");
+        rules.date(&format!("{event_path}.date"), &milestone.date);
+        rules.text(&format!("{event_path}.event"), &milestone.event);
+    }
+    if let Some(location) = &project.location {
+        rules.location(&format!("{path}.location"), location);
+    }
+    rules.sources(&format!("{path}.sources"), &project.sources);
+}
+
+/// The itemised projects may not add up to more than the portfolio reports.
+fn check_totals(rules: &mut Rules<'_>) {
+    let snapshot = rules.snapshot;
+    let itemised = snapshot.itemised_projects().count();
+    if itemised as u64 > u64::from(snapshot.portfolio.projects) {
+        rules.error(
+            "portfolio.projects",
+            format!(
+                "{itemised} projects are marked in_portfolio but the portfolio counts {}",
+                snapshot.portfolio.projects
+            ),
+        );
+    }
+    let rate = snapshot.conversion.kzt_per_usd;
+    if let Some(total) = snapshot.portfolio.investment.kzt
+        && rate.is_finite()
+        && rate > 0.0
+    {
+        let listed: f64 = snapshot
+            .itemised_projects()
+            .filter_map(|p| p.investment.kzt.or(p.investment.usd.map(|usd| usd * rate)))
+            .sum();
+        if listed > total * 1.000_001 {
+            rules.error(
+                "portfolio.investment.kzt",
+                format!(
+                    "the itemised projects add up to {listed} tenge, more than the total {total}"
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,422 @@
+//! The bundled snapshot, its JSON Schema, and how malformed snapshots are reported.
+
+use alatau_model::snapshot::Snapshot;
+use alatau_model::validate::{SnapshotError, load_snapshot};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+const BUNDLED: &str = include_str!("../../../assets/data/alatau.json");
+const SCHEMA: &str = include_str!("../../../assets/data/alatau.schema.json");
+
+fn bundled() -> Snapshot {
+    match load_snapshot("alatau.json", BUNDLED) {
+        Ok(snapshot) => snapshot,
+        Err(errors) => panic!("the bundled snapshot must be valid:\n{errors}"),
+    }
+}
+
+fn bundled_value() -> Value {
+    serde_json::from_str(BUNDLED).expect("bundled JSON")
+}
+
+/// Loads a modified copy of the bundled snapshot and returns its errors.
+fn errors_of(value: &Value) -> Vec<SnapshotError> {
+    let text = serde_json::to_string_pretty(value).expect("serialise");
+    match load_snapshot("alatau.json", &text) {
+        Ok(_) => panic!("the modified snapshot must be refused"),
+        Err(errors) => {
+            assert_eq!(errors.file, "alatau.json");
+            errors.errors
+        }
+    }
+}
+
+fn errors_of_text(text: &str) -> Vec<SnapshotError> {
+    match load_snapshot("alatau.json", text) {
+        Ok(_) => panic!("{text:.60} must be refused"),
+        Err(errors) => errors.errors,
+    }
+}
+
+fn only(errors: Vec<SnapshotError>) -> SnapshotError {
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    errors.into_iter().next().expect("one error")
+}
+
+#[test]
+fn the_bundled_snapshot_is_valid_and_carries_the_headline() {
+    let snapshot = bundled();
+    assert_eq!(snapshot.portfolio.projects, 44);
+    assert_eq!(snapshot.portfolio.investment.kzt, Some(1.8e12));
+    assert_eq!(snapshot.portfolio.investment.usd, Some(3.53e9));
+    assert_eq!(snapshot.portfolio.jobs_min, Some(30_000));
+    assert_eq!(snapshot.portfolio.as_of, "2026-02-04");
+    assert_eq!(snapshot.districts.len(), 4);
+    assert_eq!(snapshot.clusters.len(), 4);
+    assert_eq!(snapshot.sectors.len(), 5);
+    let history: Vec<&str> = snapshot
+        .portfolio
+        .history
+        .iter()
+        .map(|p| p.date.as_str())
+        .collect();
+    assert_eq!(history, ["2025-11", "2026-01-15", "2026-02-04"]);
+    for id in [
+        "iconic-complex",
+        "kaist-kazakhstan",
+        "pepsico-snack-plant",
+        "zhetygen-logistics-centre",
+        "k-park",
+    ] {
+        assert!(
+            snapshot.projects.iter().any(|p| p.id == id),
+            "{id} is listed"
+        );
+    }
+    assert_eq!(snapshot.unitemised_project_count(), 36);
+    let iconic = snapshot
+        .projects
+        .iter()
+        .find(|p| p.id == "iconic-complex")
+        .expect("iconic");
+    let height = iconic
+        .facts
+        .iter()
+        .find(|f| f.id == "height")
+        .expect("height");
+    assert_eq!((height.value, height.unit.as_str()), (272.0, "m"));
+    assert_eq!(
+        iconic.investment.kzt, None,
+        "the Iconic Complex cost is not public: null, never a guess"
+    );
+    let kaist = snapshot
+        .projects
+        .iter()
+        .find(|p| p.id == "kaist-kazakhstan")
+        .expect("kaist");
+    assert_eq!(
+        (kaist.investment.kzt, kaist.investment.usd, kaist.jobs),
+        (None, None, None)
+    );
+}
+
+#[test]
+fn the_conversion_is_the_reports_own_ratio() {
+    let snapshot = bundled();
+    let ratio = 1.8e12 / 3.53e9;
+    assert!(
+        (snapshot.conversion.kzt_per_usd - ratio).abs() < 0.01,
+        "{ratio}"
+    );
+}
+
+#[test]
+fn the_bundled_snapshot_satisfies_the_json_schema() {
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    let schema: Value = serde_json::from_str(SCHEMA).expect("schema JSON");
+    compiler
+        .add_resource("alatau.schema.json", schema)
+        .expect("add schema");
+    let index = compiler
+        .compile("alatau.schema.json", &mut schemas)
+        .expect("compile schema");
+    if let Err(error) = schemas.validate(&bundled_value(), index) {
+        panic!("the bundled snapshot breaks the schema: {error:#}");
+    }
+    // The schema is not vacuous: it refuses what the Rust types refuse.
+    let mut unknown = bundled_value();
+    unknown["projects"][0]["rating"] = json!(5);
+    assert!(schemas.validate(&unknown, index).is_err(), "unknown field");
+    let mut wrong = bundled_value();
+    wrong["portfolio"]["projects"] = json!("44");
+    assert!(schemas.validate(&wrong, index).is_err(), "wrong type");
+}
+
+/// Walks a serialised Rust value beside the schema: every object's keys must be exactly the
+/// schema's `properties`, so a field added to either side alone fails here.
+fn assert_same_fields(value: &Value, schema: &Value, root: &Value, path: &str) {
+    let resolve = |node: &Value| -> Value {
+        let mut node = node.clone();
+        loop {
+            if let Some(reference) = node.get("$ref").and_then(Value::as_str) {
+                let name = reference.trim_start_matches("#/$defs/");
+                node = root["$defs"][name].clone();
+            } else if let Some(options) = node.get("oneOf").and_then(Value::as_array) {
+                match options
+                    .iter()
+                    .find(|o| o.get("type") != Some(&json!("null")))
+                {
+                    Some(option) => node = option.clone(),
+                    None => return node,
+                }
+            } else {
+                return node;
+            }
+        }
+    };
+    let schema = resolve(schema);
+    match value {
+        Value::Object(map) => {
+            let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+                panic!("{path}: the schema has no properties for an object");
+            };
+            let mut ours: Vec<&String> = map.keys().collect();
+            let mut theirs: Vec<&String> = properties.keys().collect();
+            ours.sort();
+            theirs.sort();
+            assert_eq!(ours, theirs, "{path}: Rust fields vs schema properties");
+            for (key, child) in map {
+                assert_same_fields(child, &properties[key], root, &format!("{path}.{key}"));
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                assert_same_fields(item, &schema["items"], root, &format!("{path}[{index}]"));
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn the_schema_and_the_rust_types_have_the_same_fields() {
+    let schema: Value = serde_json::from_str(SCHEMA).expect("schema JSON");
+    let serialised = serde_json::to_value(bundled()).expect("serialise the typed snapshot");
+    assert_same_fields(&serialised, &schema, &schema, "");
+}
+
+// ---- malformed snapshots: the exact messages ------------------------------------------------
+
+#[test]
+fn a_syntax_error_names_line_and_column() {
+    let error = only(errors_of_text("{\n  \"schema_version\": 1,\n  ,\n}"));
+    assert_eq!((error.line, error.column), (Some(3), Some(3)));
+    assert_eq!(error.path, "");
+    assert_eq!(error.message, "syntax error: key must be a string");
+}
+
+#[test]
+fn an_empty_file_says_so() {
+    for text in ["", "  \n\t "] {
+        let error = only(errors_of_text(text));
+        assert_eq!(error.message, "the file is empty");
+        assert_eq!(
+            error.describe("alatau.json"),
+            "alatau.json: the file is empty"
+        );
+    }
+}
+
+#[test]
+fn a_truncated_file_says_it_ends_too_early() {
+    let half = &BUNDLED[..BUNDLED.len() / 2];
+    let error = only(errors_of_text(half));
+    assert!(error.line.is_some());
+    assert!(
+        error
+            .message
+            .starts_with("the file ends too early (EOF while parsing"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn a_wrong_type_names_the_json_path() {
+    let mut value = bundled_value();
+    value["projects"][3]["investment"]["kzt"] = json!("a lot");
+    let error = only(errors_of(&value));
+    assert_eq!(error.path, "projects[3].investment.kzt");
+    assert_eq!(error.message, "expected a number, found a string");
+    assert!(error.line.is_some() && error.column.is_some());
+}
+
+#[test]
+fn an_unknown_field_is_refused() {
+    let mut value = bundled_value();
+    value["clusters"][1]["rating"] = json!(5);
+    let error = only(errors_of(&value));
+    assert_eq!(error.path, "clusters[1].rating");
+    assert_eq!(
+        error.message,
+        "unknown field `rating`, expected one of `id`, `name`, `district`, `colour`, `sources`"
+    );
+}
+
+#[test]
+fn a_missing_field_is_named() {
+    let mut value = bundled_value();
+    value["portfolio"]
+        .as_object_mut()
+        .expect("object")
+        .remove("as_of");
+    let error = only(errors_of(&value));
+    assert_eq!(error.path, "portfolio");
+    assert_eq!(error.message, "missing field `as_of`");
+}
+
+#[test]
+fn a_duplicate_id_points_at_the_first() {
+    let mut value = bundled_value();
+    value["projects"][4]["id"] = json!("kaist-kazakhstan");
+    let error = only(errors_of(&value));
+    assert_eq!(error.path, "projects[4].id");
+    assert_eq!(
+        error.message,
+        "duplicate id `kaist-kazakhstan` (first at projects[1].id)"
+    );
+    assert!(error.line.is_some(), "domain errors find the record's line");
+}
+
+#[test]
+fn a_dangling_reference_is_named() {
+    let mut value = bundled_value();
+    value["projects"][0]["district"] = json!("nowhere-district");
+    value["projects"][2]["sources"][0] = json!("no-such-source");
+    let errors = errors_of(&value);
+    let described: Vec<(String, String)> =
+        errors.into_iter().map(|e| (e.path, e.message)).collect();
+    assert_eq!(
+        described,
+        [
+            (
+                "projects[0].district".to_owned(),
+                "unknown district `nowhere-district`".to_owned()
+            ),
+            (
+                "projects[2].sources[0]".to_owned(),
+                "unknown source `no-such-source`".to_owned()
+            ),
+        ],
+        "every domain error is reported at once"
+    );
+}
+
+#[test]
+fn a_negative_figure_is_refused() {
+    let mut value = bundled_value();
+    value["projects"][2]["investment"]["usd"] = json!(-360000000.0);
+    let error = only(errors_of(&value));
+    assert_eq!(error.path, "projects[2].investment.usd");
+    assert_eq!(error.message, "must not be negative, found -360000000");
+
+    let mut value = bundled_value();
+    value["projects"][2]["jobs"] = json!(-900);
+    let error = only(errors_of(&value));
+    assert_eq!(error.path, "projects[2].jobs");
+    assert_eq!(
+        error.message,
+        "expected a whole number of at least 0, found the number -900"
+    );
+}
+
+#[test]
+fn absurd_nesting_is_refused_without_overflowing_the_stack() {
+    let deep = "[".repeat(100_000);
+    let error = only(errors_of_text(&deep));
+    assert_eq!(error.message, "nested too deeply (more than 128 levels)");
+    assert_eq!(error.line, Some(1));
+    // Deep inside a valid-looking record too.
+    let inner = format!(
+        "{{\"schema_version\": {}1{}}}",
+        "[".repeat(500),
+        "]".repeat(500)
+    );
+    let error = only(errors_of_text(&inner));
+    assert_eq!(error.message, "nested too deeply (more than 128 levels)");
+}
+
+#[test]
+fn impossible_dates_and_far_away_places_are_refused() {
+    let mut value = bundled_value();
+    value["portfolio"]["as_of"] = json!("2026-02-30");
+    value["districts"][0]["location"]["lat"] = json!(51.17);
+    let described: Vec<(String, String)> = errors_of(&value)
+        .into_iter()
+        .map(|e| (e.path, e.message))
+        .collect();
+    assert_eq!(
+        described,
+        [
+            (
+                "districts[0].location".to_owned(),
+                "(51.17, 76.98) is outside the region (42.8..44.4 N, 76.3..78.4 E)".to_owned()
+            ),
+            (
+                "portfolio.as_of".to_owned(),
+                "`2026-02-30` is not a real date (YYYY, YYYY-MM or YYYY-MM-DD)".to_owned()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn listed_projects_may_not_exceed_the_portfolio() {
+    let mut value = bundled_value();
+    value["portfolio"]["projects"] = json!(3);
+    let error = only(errors_of(&value));
+    assert_eq!(error.path, "portfolio.projects");
+    assert_eq!(
+        error.message,
+        "8 projects are marked in_portfolio but the portfolio counts 3"
+    );
+}
+
+#[test]
+fn a_record_without_sources_is_refused() {
+    let mut value = bundled_value();
+    value["projects"][1]["sources"] = json!([]);
+    let error = only(errors_of(&value));
+    assert_eq!(error.path, "projects[1].sources");
+    assert_eq!(error.message, "every record names at least one source");
+}
+
+#[test]
+fn the_whole_report_names_the_file_on_every_line() {
+    let mut value = bundled_value();
+    value["projects"][0]["district"] = json!("nowhere-district");
+    value["projects"][1]["sector"] = json!("mining");
+    let text = serde_json::to_string_pretty(&value).expect("serialise");
+    let report = load_snapshot("alatau.json", &text)
+        .expect_err("refused")
+        .to_string();
+    let lines: Vec<&str> = report.lines().collect();
+    assert_eq!(lines.len(), 2, "{report}");
+    assert!(
+        lines.iter().all(|line| line.starts_with("alatau.json:")),
+        "{report}"
+    );
+    assert!(
+        lines[1].ends_with("projects[1].sector: unknown sector `mining`"),
+        "{report}"
+    );
+}
+
+// ---- never panic ------------------------------------------------------------------------------
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn arbitrary_text_never_panics(text in ".{0,400}") {
+        let _ = load_snapshot("alatau.json", &text);
+    }
+
+    #[test]
+    fn corrupted_snapshots_never_panic(start in 0usize..BUNDLED.len(), len in 0usize..64, junk in "[\\[\\]{}\",:0-9a-z\\-. ]{0,16}") {
+        let start = (0..=start).rev().find(|i| BUNDLED.is_char_boundary(*i)).unwrap_or(0);
+        let end = (start + len).min(BUNDLED.len());
+        let end = (end..=BUNDLED.len()).find(|i| BUNDLED.is_char_boundary(*i)).unwrap_or(BUNDLED.len());
+        let corrupted = format!("{}{}{}", &BUNDLED[..start], junk, &BUNDLED[end..]);
+        let _ = load_snapshot("alatau.json", &corrupted);
+    }
+
+    #[test]
+    fn any_numbers_in_figures_never_panic(kzt in proptest::num::f64::ANY, jobs in proptest::num::i64::ANY) {
+        let mut value = bundled_value();
+        value["projects"][0]["investment"]["kzt"] = serde_json::Number::from_f64(kzt).map_or(Value::Null, Value::Number);
+        value["projects"][0]["jobs"] = json!(jobs);
+        let _ = load_snapshot("alatau.json", &value.to_string());
+    }
+}
