@@ -5,6 +5,7 @@
 //! the app state; the scene, camera and the page only render that state.
 
 pub mod camera;
+pub mod data;
 pub mod scene;
 pub mod state;
 #[cfg(target_arch = "wasm32")]
@@ -46,7 +47,7 @@ impl Plugin for AppPlugin {
             )
                 .chain(),
         );
-        app.add_plugins((state::plugin, scene::plugin, camera::plugin));
+        app.add_plugins((state::plugin, data::plugin, scene::plugin, camera::plugin));
         #[cfg(target_arch = "wasm32")]
         app.add_plugins(web::plugin);
     }

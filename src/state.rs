@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::AppSystems;
 use crate::camera::OrbitCamera;
 use crate::model::camera_pose::CameraPose;
+use crate::model::format::Currency;
 use crate::model::lang::Lang;
 
 pub(super) fn plugin(app: &mut App) {
@@ -22,6 +23,8 @@ pub(super) fn plugin(app: &mut App) {
 pub enum Intent {
     /// Switch the interface language.
     SetLang(Lang),
+    /// Show amounts in tenge or dollars.
+    SetCurrency(Currency),
     /// Fly back to the overview.
     ResetView,
     /// Move the camera to a pose (from a link): a cut, not a flight.
@@ -37,6 +40,8 @@ pub struct ExplorerState {
     pub lang: Lang,
     /// Selected record id, if any.
     pub selection: Option<String>,
+    /// Currency of the amounts shown.
+    pub currency: Currency,
 }
 
 /// Applies every pending intent to the state, in the order they came.
@@ -50,6 +55,11 @@ pub fn apply_intents(
             Intent::SetLang(lang) => {
                 if state.lang != *lang {
                     state.lang = *lang;
+                }
+            }
+            Intent::SetCurrency(currency) => {
+                if state.currency != *currency {
+                    state.currency = *currency;
                 }
             }
             Intent::ResetView => {
@@ -113,6 +123,13 @@ mod tests {
             Lang::Kk,
             "the last intent wins"
         );
+        app.world_mut()
+            .write_message(Intent::SetCurrency(Currency::Usd));
+        app.update();
+        assert_eq!(
+            app.world().resource::<ExplorerState>().currency,
+            Currency::Usd
+        );
     }
 
     #[test]
@@ -161,6 +178,7 @@ mod tests {
         let state = ExplorerState {
             lang: Lang::Ru,
             selection: Some("iconic-complex".into()),
+            ..default()
         };
         let value = public_state(&state, Some(&CameraPose::OVERVIEW), 42, 29.96);
         assert_eq!(value["lang"], "ru");

@@ -113,6 +113,10 @@ $("error-reload").addEventListener("click", () => location.reload());
 window.addEventListener("alatau-fatal", (event) => {
   showError(t("errorTitle"), `${t("crash")}\n\n${event.detail}`);
 });
+// The data snapshot was refused: the app says which file and why, in the visitor's language.
+window.addEventListener("alatau-data-error", (event) => {
+  showError(event.detail.title, event.detail.message);
+});
 // Anything else uncaught (a trap, a JS error) also stops the frame loop.
 window.addEventListener("error", (event) => {
   showError(t("errorTitle"), `${t("crash")}\n\n${event.message || event.error || "unknown error"}`);

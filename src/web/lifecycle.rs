@@ -8,6 +8,7 @@ use wasm_bindgen::JsValue;
 
 use super::dispatch_window_event;
 use crate::AppSystems;
+use crate::data::CityData;
 use crate::scene::CityRoot;
 
 /// Frames to render after the city is spawned before calling it ready: the first frames compile
@@ -23,8 +24,12 @@ pub(super) fn plugin(app: &mut App) {
     );
 }
 
-fn city_is_drawn(frames: Res<FrameCount>, city: Query<(), With<CityRoot>>) -> bool {
-    frames.0 >= FRAMES_BEFORE_READY && !city.is_empty()
+fn city_is_drawn(
+    frames: Res<FrameCount>,
+    city: Query<(), With<CityRoot>>,
+    data: Option<Res<CityData>>,
+) -> bool {
+    frames.0 >= FRAMES_BEFORE_READY && !city.is_empty() && data.is_some()
 }
 
 fn announce_ready(mut announced: Local<bool>) {

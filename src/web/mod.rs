@@ -1,8 +1,10 @@
 //! Browser integration (wasm only): the `window.alatau` bridge, URL-hash sync, the readiness
 //! signal and panic reporting. The only module that touches the DOM.
 
+mod dom;
 mod js_api;
 mod lifecycle;
+mod portfolio;
 mod url_hash;
 
 use std::cell::RefCell;
@@ -16,8 +18,13 @@ use crate::state::Intent;
 pub use lifecycle::report_panics_to_page;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_plugins((js_api::plugin, lifecycle::plugin, url_hash::plugin))
-        .add_systems(Update, forward_page_intents.in_set(AppSystems::ReadInput));
+    app.add_plugins((
+        js_api::plugin,
+        lifecycle::plugin,
+        portfolio::plugin,
+        url_hash::plugin,
+    ))
+    .add_systems(Update, forward_page_intents.in_set(AppSystems::ReadInput));
 }
 
 thread_local! {

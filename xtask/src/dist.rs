@@ -27,6 +27,7 @@ pub struct FileSize {
 
 /// Builds `dist/` and returns its path.
 pub fn run() -> Result<PathBuf> {
+    crate::validate_data::run(&crate::validate_data::bundled())?;
     let bindings = site::build_bindings(
         Profile::Release,
         &paths::target_dir().join("bindgen-release"),

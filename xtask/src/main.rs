@@ -11,6 +11,7 @@ mod shoot;
 mod site;
 mod test;
 mod tools;
+mod validate_data;
 
 use anyhow::{Result, bail};
 
@@ -23,6 +24,7 @@ cargo xtask <command>
   shoot URL OUT.png [--size WxH] a screenshot of a running app, once the city is on screen
   bench                          the budget figures (sizes, time to ready, frames, memory);
                                  also written to docs/bench.md
+  validate-data [FILE]           check a data snapshot (default: assets/data/alatau.json)
 ";
 
 fn main() {
@@ -62,6 +64,14 @@ fn run(args: Vec<String>) -> Result<()> {
         "bench" => {
             args.finish()?;
             bench::run()
+        }
+        "validate-data" => {
+            let file = args.positional("FILE").ok();
+            args.finish()?;
+            let file = file
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(validate_data::bundled);
+            validate_data::run(&file)
         }
         "help" | "--help" | "-h" => {
             print!("{HELP}");

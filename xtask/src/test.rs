@@ -18,6 +18,9 @@ pub fn run() -> Result<()> {
         eprintln!("<== {name}: {:.0} s", t.elapsed().as_secs_f64());
         Ok(())
     };
+    step("data snapshot", &mut || {
+        crate::validate_data::run(&crate::validate_data::bundled())
+    })?;
     step("format", &mut || {
         cmd::run(&root, "cargo", &["fmt", "--all", "--", "--check"], &[])
     })?;
@@ -60,7 +63,15 @@ pub fn run() -> Result<()> {
         cmd::run(
             &root,
             "cargo",
-            &["test", "--package", "alatau-explorer", "--package", "xtask"],
+            &[
+                "test",
+                "--package",
+                "alatau-model",
+                "--package",
+                "alatau-explorer",
+                "--package",
+                "xtask",
+            ],
             &[],
         )
     })?;

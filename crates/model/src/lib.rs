@@ -7,6 +7,7 @@ pub mod camera_pose;
 pub mod format;
 pub mod i18n;
 pub mod lang;
+pub mod portfolio_view;
 pub mod snapshot;
 pub mod url_state;
 pub mod validate;

@@ -2,6 +2,7 @@
 //! `application/wasm`, `X-Content-Type-Options: nosniff`, a strict Content-Security-Policy, and
 //! precompressed `.br`/`.gz` files served when the browser accepts them.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::Cursor;
 use std::net::SocketAddr;
@@ -26,6 +27,18 @@ pub struct SiteServer {
 impl SiteServer {
     /// Serves `root` on `host:port` (port 0 picks a free one).
     pub fn start(root: &Path, host: &str, port: u16) -> Result<SiteServer> {
+        Self::start_with_overrides(root, host, port, HashMap::new())
+    }
+
+    /// Like [`SiteServer::start`], but answers the URL paths in `overrides` (e.g.
+    /// `/assets/data/alatau.json`) with the given bytes instead of the files: how tests serve a
+    /// broken or hostile snapshot without touching the site.
+    pub fn start_with_overrides(
+        root: &Path,
+        host: &str,
+        port: u16,
+        overrides: HashMap<String, Vec<u8>>,
+    ) -> Result<SiteServer> {
         let root = root
             .canonicalize()
             .with_context(|| format!("site folder {} does not exist", root.display()))?;
@@ -39,7 +52,13 @@ impl SiteServer {
         let worker = Arc::clone(&server);
         let thread = std::thread::spawn(move || {
             for request in worker.incoming_requests() {
-                let response = respond(&root, &request);
+                let path = request.url().split(['?', '#']).next().unwrap_or("");
+                let response = match overrides.get(path) {
+                    Some(body) => Response::from_data(body.clone())
+                        .with_header(header("Content-Type", content_type(Path::new(path))))
+                        .with_header(header("Cache-Control", "no-store")),
+                    None => respond(&root, &request),
+                };
                 if let Err(error) = request.respond(response) {
                     eprintln!("serve: {error}");
                 }
@@ -218,6 +237,15 @@ mod tests {
         assert!(lower.contains("content-encoding: br"), "{reply}");
         assert!(lower.contains("content-type: application/wasm"), "{reply}");
         assert!(reply.ends_with("brotli"), "{reply}");
+    }
+
+    #[test]
+    fn overrides_replace_a_file() {
+        let overrides = HashMap::from([("/pkg/app.wasm".to_owned(), b"replaced".to_vec())]);
+        let server =
+            SiteServer::start_with_overrides(&site(), "127.0.0.1", 0, overrides).expect("server");
+        assert!(get(&server, "/pkg/app.wasm?v=1", "").ends_with("replaced"));
+        assert!(get(&server, "/index.html", "").contains("<!doctype html>"));
     }
 
     #[test]

@@ -1,0 +1,191 @@
+//! The portfolio panel (`data-testid="portfolio"`): the headline figures with their date and
+//! source, a KZT/USD switch, small charts, the named projects and the count of the rest. It is
+//! rebuilt from [`PortfolioView`] whenever the data, the language or the currency changes; a
+//! snapshot that failed to load is reported through the page's error overlay instead.
+
+use bevy::prelude::*;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::Element;
+
+use super::dom::{append, by_id, clear, document, set, set_style};
+use super::{dispatch_window_event, queue_page_intent};
+use crate::AppSystems;
+use crate::data::{CityData, DataFailure, SNAPSHOT_FILE_NAME};
+use crate::model::format::Currency;
+use crate::model::i18n::{Key, fill, text};
+use crate::model::portfolio_view::PortfolioView;
+use crate::state::{ExplorerState, Intent};
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Startup, listen_for_currency_clicks)
+        .add_systems(
+            Update,
+            (
+                render_portfolio.run_if(resource_exists::<CityData>),
+                reflect_language_on_page,
+                report_data_failure.run_if(resource_added::<DataFailure>),
+            )
+                .in_set(AppSystems::Render),
+        );
+}
+
+/// One click listener for the panel's currency buttons, however often the panel is rebuilt.
+fn listen_for_currency_clicks() {
+    let Some(panel) = by_id("portfolio") else {
+        return;
+    };
+    let on_click = Closure::<dyn Fn(web_sys::Event)>::new(|event: web_sys::Event| {
+        let Some(target) = event.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+            return;
+        };
+        let Ok(Some(button)) = target.closest("[data-currency]") else {
+            return;
+        };
+        let code = button.get_attribute("data-currency").unwrap_or_default();
+        if let Some(currency) = Currency::from_code(&code) {
+            queue_page_intent(Intent::SetCurrency(currency));
+        }
+    });
+    if panel
+        .add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())
+        .is_err()
+    {
+        warn!("could not listen for currency clicks");
+    }
+    on_click.forget();
+}
+
+fn render_portfolio(data: Res<CityData>, state: Res<ExplorerState>) {
+    if !(data.is_added() || state.is_changed()) {
+        return;
+    }
+    let Some(panel) = by_id("portfolio") else {
+        return;
+    };
+    let view = PortfolioView::build(&data, state.lang, state.currency);
+    clear(&panel);
+    if fill_panel(&panel, &view, state.currency).is_none() {
+        warn!("the portfolio panel could not be built completely");
+    }
+    if panel.remove_attribute("hidden").is_err() {
+        warn!("could not show the portfolio panel");
+    }
+}
+
+fn fill_panel(panel: &Element, view: &PortfolioView, currency: Currency) -> Option<()> {
+    let title = append(panel, "h2", "panel-title", &view.title)?;
+    set(&title, "id", "portfolio-title");
+    let as_of = append(panel, "p", "as-of", &view.as_of)?;
+    for source in &view.headline_sources {
+        let separator = append(&as_of, "span", "", " · ")?;
+        set(&separator, "aria-hidden", "true");
+        source_link(&as_of, &source.text, source.url.as_deref())?;
+    }
+
+    let figures = append(panel, "dl", "headline", "")?;
+    for figure in &view.headline {
+        let cell = append(&figures, "div", "figure", "")?;
+        let value = append(&cell, "dd", "value", &figure.value)?;
+        set(&value, "data-testid", &format!("portfolio-{}", figure.id));
+        append(&cell, "dt", "label", &figure.label)?;
+    }
+
+    let switch = append(panel, "div", "currency", "")?;
+    set(&switch, "role", "group");
+    set(&switch, "aria-label", &view.currency_label);
+    for (option, label) in [(Currency::Kzt, "₸ KZT"), (Currency::Usd, "$ USD")] {
+        let button = append(&switch, "button", "", label)?;
+        set(&button, "type", "button");
+        set(&button, "data-currency", option.code());
+        set(
+            &button,
+            "aria-pressed",
+            if option == currency { "true" } else { "false" },
+        );
+    }
+    append(panel, "p", "note", &view.conversion_note)?;
+
+    for chart in &view.charts {
+        append(panel, "h3", "", &chart.title)?;
+        let list = append(panel, "ul", "chart", "")?;
+        for bar in &chart.bars {
+            let row = append(&list, "li", "", "")?;
+            append(&row, "span", "bar-label", &bar.label)?;
+            let track = append(&row, "span", "bar-track", "")?;
+            set(&track, "aria-hidden", "true");
+            let fill_bar = append(&track, "span", "bar-amount", "")?;
+            set_style(&fill_bar, "width", &format!("{:.1}%", bar.fraction * 100.0));
+            if let Some(colour) = &bar.colour {
+                set_style(&fill_bar, "background-color", colour);
+            }
+            append(&row, "span", "bar-value", &bar.value_text)?;
+        }
+    }
+
+    append(panel, "h3", "", &view.projects_title)?;
+    let projects = append(panel, "ul", "projects", "")?;
+    set(&projects, "data-testid", "project-list");
+    for project in &view.projects {
+        let item = append(&projects, "li", "", "")?;
+        set(&item, "data-record", &project.id);
+        append(&item, "span", "project-name", &project.name)?;
+        append(&item, "span", "project-details", &project.details)?;
+    }
+    let further = append(panel, "p", "further", &view.further)?;
+    set(&further, "data-testid", "portfolio-further");
+    append(panel, "p", "schematic", &view.schematic)?;
+
+    append(panel, "h3", "", &view.sources_title)?;
+    let sources = append(panel, "ul", "sources", "")?;
+    for source in &view.sources {
+        let item = append(&sources, "li", "", "")?;
+        source_link(&item, &source.text, source.url.as_deref())?;
+    }
+    Some(())
+}
+
+/// A link that opens in a new tab without handing it `window.opener`, or plain text when the
+/// source has no address.
+fn source_link(parent: &Element, label: &str, url: Option<&str>) -> Option<Element> {
+    match url {
+        Some(url) => {
+            let link = append(parent, "a", "source", label)?;
+            set(&link, "href", url);
+            set(&link, "target", "_blank");
+            set(&link, "rel", "noopener noreferrer");
+            Some(link)
+        }
+        None => append(parent, "span", "source", label),
+    }
+}
+
+fn reflect_language_on_page(state: Res<ExplorerState>) {
+    if !state.is_changed() {
+        return;
+    }
+    if let Some(root) = document().and_then(|d| d.document_element()) {
+        set(&root, "lang", state.lang.code());
+    }
+}
+
+fn report_data_failure(failure: Res<DataFailure>, state: Res<ExplorerState>) {
+    let detail = js_sys::Object::new();
+    let title = text(Key::DataErrorTitle, state.lang);
+    let lead = fill(
+        text(Key::DataErrorLead, state.lang),
+        "file",
+        SNAPSHOT_FILE_NAME,
+    );
+    for (key, value) in [
+        ("title", title.to_owned()),
+        ("message", format!("{lead}\n\n{}", failure.message)),
+    ] {
+        if js_sys::Reflect::set(&detail, &JsValue::from_str(key), &JsValue::from_str(&value))
+            .is_err()
+        {
+            warn!("could not describe the data failure");
+        }
+    }
+    dispatch_window_event("alatau-data-error", &detail);
+}
