@@ -20,7 +20,7 @@ const READY_BUDGET_MS: f64 = 4000.0;
 
 /// Builds `dist/`, measures, prints and records the figures.
 pub fn run() -> Result<()> {
-    let dist_dir = dist::run()?;
+    let dist_dir = dist::run(true)?;
     let sizes = dist::read_manifest(&dist_dir)?;
     crate::tools::ensure_chromium()?;
     let server = SiteServer::start(&dist_dir, "127.0.0.1", 0)?;

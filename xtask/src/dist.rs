@@ -25,14 +25,22 @@ pub struct FileSize {
     pub brotli: u64,
 }
 
-/// Builds `dist/` and returns its path.
-pub fn run() -> Result<PathBuf> {
+/// Builds `dist/` and returns its path. `wasm_opt: false` skips wasm-opt (quicker, larger).
+pub fn run(wasm_opt: bool) -> Result<PathBuf> {
     crate::validate_data::run(&crate::validate_data::bundled())?;
     let bindings = site::build_bindings(
         Profile::Release,
         &paths::target_dir().join("bindgen-release"),
     )?;
-    optimise_wasm(&bindings.wasm)?;
+    if wasm_opt {
+        let before = wasm_sizes(&bindings.wasm)?;
+        optimise_wasm(&bindings.wasm)?;
+        let after = wasm_sizes(&bindings.wasm)?;
+        println!(
+            "wasm-opt: raw {} -> {} B, brotli {} -> {} B",
+            before.0, after.0, before.1, after.1
+        );
+    }
     let dist = paths::dist();
     site::assemble(&dist, &bindings)?;
     hash_names(&dist)?;
@@ -51,6 +59,12 @@ pub fn run() -> Result<PathBuf> {
     );
     println!("dist: {}", dist.display());
     Ok(dist)
+}
+
+/// Raw and brotli size of a wasm file.
+fn wasm_sizes(wasm: &Path) -> Result<(usize, usize)> {
+    let bytes = fs::read(wasm)?;
+    Ok((bytes.len(), brotli(&bytes)?.len()))
 }
 
 fn optimise_wasm(wasm: &Path) -> Result<()> {

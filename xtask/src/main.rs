@@ -20,7 +20,8 @@ cargo xtask <command>
 
   serve [--port N] [--release]   build the app and serve it on 127.0.0.1:8080 (or N)
   test                           every test: fmt, clippy, native tests, wasm build, browser suite
-  dist                           the release site in dist/ (optimised, hashed, precompressed)
+  dist [--no-wasm-opt]           the release site in dist/ (optimised, hashed, precompressed);
+                                 wasm-opt (npm binaryen) takes ~15 min here, skip it to iterate
   shoot URL OUT.png [--size WxH] a screenshot of a running app, once the city is on screen
   bench                          the budget figures (sizes, time to ready, frames, memory);
                                  also written to docs/bench.md
@@ -52,8 +53,9 @@ fn run(args: Vec<String>) -> Result<()> {
             test::run()
         }
         "dist" => {
+            let skip_wasm_opt = args.flag("--no-wasm-opt");
             args.finish()?;
-            dist::run().map(|_| ())
+            dist::run(!skip_wasm_opt).map(|_| ())
         }
         "shoot" => {
             let size = args.value("--size")?;
