@@ -31,6 +31,9 @@ pub struct BrowserOptions {
     pub size: (u32, u32),
     /// Whether WebGL is available (false proves the fallback).
     pub webgl: bool,
+    /// Fail (panic when the page is dropped) if the console logged an error or an exception was
+    /// thrown, unless [`Page::allow_console_errors`] was called: the suite's default.
+    pub strict_console: bool,
 }
 
 impl Default for BrowserOptions {
@@ -38,6 +41,7 @@ impl Default for BrowserOptions {
         Self {
             size: (320, 240),
             webgl: true,
+            strict_console: true,
         }
     }
 }
@@ -56,6 +60,7 @@ pub struct Page {
     _browser: Browser,
     tab: Arc<Tab>,
     console: Arc<Mutex<Vec<ConsoleEntry>>>,
+    strict_console: std::cell::Cell<bool>,
 }
 
 impl Page {
@@ -160,7 +165,13 @@ impl Page {
             _browser: browser,
             tab,
             console,
+            strict_console: std::cell::Cell::new(options.strict_console),
         })
+    }
+
+    /// Console errors are expected on this page (a forced panic, a broken snapshot).
+    pub fn allow_console_errors(&self) {
+        self.strict_console.set(false);
     }
 
     /// The CDP tab, for what the helpers do not cover.
@@ -301,6 +312,17 @@ fn with_bevy_level(entry: ConsoleEntry) -> ConsoleEntry {
     ConsoleEntry {
         kind: kind.to_owned(),
         text: entry.text,
+    }
+}
+
+impl Drop for Page {
+    fn drop(&mut self) {
+        if self.strict_console.get() && !std::thread::panicking() {
+            let errors = self.console_errors();
+            if !errors.is_empty() {
+                panic!("the page logged console errors: {errors:#?}");
+            }
+        }
     }
 }
 

@@ -28,7 +28,14 @@ fn serve_with_snapshot(snapshot: Option<String>) -> SiteServer {
 
 fn open(server: &SiteServer, path: &str, size: (u32, u32)) -> Page {
     let url = format!("{}{}", server.url(), path.trim_start_matches('/'));
-    Page::open(&url, &BrowserOptions { size, webgl: true }).expect("open the page")
+    Page::open(
+        &url,
+        &BrowserOptions {
+            size,
+            ..BrowserOptions::default()
+        },
+    )
+    .expect("open the page")
 }
 
 fn text_of(page: &Page, test_id: &str) -> String {
@@ -159,6 +166,7 @@ fn a_truncated_snapshot_shows_the_error_overlay_naming_the_file() {
     let truncated = full[..full.len() / 2].to_owned();
     let server = serve_with_snapshot(Some(truncated));
     let page = open(&server, "/", (640, 480));
+    page.allow_console_errors();
     let outcome = page
         .eval("window.alatau.ready.then(() => 'ready', e => 'rejected')")
         .expect("ready settles");

@@ -81,6 +81,7 @@ fn a_forced_panic_shows_the_error_overlay_with_its_message() {
     let server = serve();
     let page = open(&server, "/");
     page.wait_ready().expect("ready");
+    page.allow_console_errors();
     page.eval("window.alatau.debug.panic('e2e forced panic')")
         .expect("debug.panic is callable");
     page.wait_for(
@@ -108,6 +109,7 @@ fn a_lost_webgl_context_shows_the_error_overlay() {
     let server = serve();
     let page = open(&server, "/");
     page.wait_ready().expect("ready");
+    page.allow_console_errors();
     page.eval(
         "document.getElementById('alatau-canvas').getContext('webgl2').getExtension('WEBGL_lose_context').loseContext()",
     )
