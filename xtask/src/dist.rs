@@ -72,7 +72,11 @@ fn wasm_sizes(wasm: &Path) -> Result<(usize, usize)> {
 /// cache, because wasm-opt from npm takes about 15 minutes on this machine.
 fn optimise_wasm(wasm: &Path) -> Result<()> {
     let input = fs::read(wasm)?;
-    let key: String = Sha256::digest(&input).iter().take(12).map(|b| format!("{b:02x}")).collect();
+    let key: String = Sha256::digest(&input)
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let cache_dir = paths::target_dir().join("wasm-opt-cache");
     let cached = cache_dir.join(format!("{key}.wasm"));
     if cached.is_file() {

@@ -23,11 +23,14 @@ pub fn parse_size(text: &str) -> Result<(u32, u32)> {
 pub fn run(url: &str, out: &Path, size: Option<&str>) -> Result<()> {
     let size = parse_size(size.unwrap_or("1280x720"))?;
     crate::tools::ensure_chromium()?;
-    let page = Page::open(url, &BrowserOptions {
+    let page = Page::open(
+        url,
+        &BrowserOptions {
             size,
             webgl: true,
             strict_console: false,
-        })?;
+        },
+    )?;
     page.wait_ready()?;
     let frame = page.state()?["frame"].as_u64().unwrap_or(0);
     page.wait_for(
