@@ -22,6 +22,7 @@ pub fn run() -> Result<()> {
         crate::validate_data::run(&crate::validate_data::bundled())
     })?;
     step("format", &mut || {
+        tools::ensure_lint_components()?;
         cmd::run(&root, "cargo", &["fmt", "--all", "--", "--check"], &[])
     })?;
     step("lints (native)", &mut || {

@@ -32,6 +32,17 @@ pub fn ensure_wasm_target() -> Result<()> {
     Ok(())
 }
 
+/// Adds clippy and rustfmt with rustup (a no-op when they are installed).
+pub fn ensure_lint_components() -> Result<()> {
+    cmd::run(
+        &paths::root(),
+        "rustup",
+        &["component", "add", "clippy", "rustfmt"],
+        &[],
+    )
+    .context("clippy and rustfmt are needed: rustup component add clippy rustfmt")
+}
+
 /// Makes sure Chromium is there: installs Debian's package when running as root, else explains.
 pub fn ensure_chromium() -> Result<()> {
     let chromium = alatau_e2e::browser::chromium_path();
