@@ -91,21 +91,16 @@ pub fn money(amount: f64, currency: Currency, lang: Lang) -> String {
         (1e9, ["billion", "млрд", "млрд"]),
         (1e6, ["million", "млн", "млн"]),
     ];
-    let index = match lang {
-        Lang::En => 0,
-        Lang::Ru => 1,
-        Lang::Kk => 2,
-    };
     let (number, unit) = match SCALES.iter().find(|(scale, _)| amount.abs() >= *scale) {
         Some((scale, words)) => {
             let scaled = amount / scale;
             let decimals = if scaled.abs() >= 100.0 { 1 } else { 2 };
-            (decimal(scaled, decimals, lang), Some(words[index]))
+            (decimal(scaled, decimals, lang), Some(*words))
         }
         None => (decimal(amount, 0, lang), None),
     };
     let amount_words = match unit {
-        Some(unit) => format!("{number}{NBSP}{unit}"),
+        Some(words) => format!("{number}{NBSP}{}", lang.pick(words)),
         None => number,
     };
     match (currency, lang) {

@@ -53,7 +53,7 @@ pub enum Key {
 
 /// The string for `key` in `lang`.
 pub fn text(key: Key, lang: Lang) -> &'static str {
-    let [en, ru, kk] = match key {
+    lang.pick(match key {
         Key::PortfolioTitle => [
             "Investment portfolio",
             "Инвестиционный портфель",
@@ -119,28 +119,18 @@ pub fn text(key: Key, lang: Lang) -> &'static str {
             "оның {n} жобасының инвестиция көлемі жарияланбаған",
         ],
         Key::ShowPortfolio => ["Portfolio", "Портфель", "Портфель"],
-    };
-    match lang {
-        Lang::En => en,
-        Lang::Ru => ru,
-        Lang::Kk => kk,
-    }
+    })
 }
 
 /// The name of a project status.
 pub fn status(status: Status, lang: Lang) -> &'static str {
-    let [en, ru, kk] = match status {
+    lang.pick(match status {
         Status::Announced => ["Announced", "Объявлен", "Жарияланды"],
         Status::Planned => ["Planned", "Планируется", "Жоспарланған"],
         Status::UnderConstruction => ["Under construction", "Строится", "Салынуда"],
         Status::Expanding => ["Expanding", "Расширяется", "Кеңейтілуде"],
         Status::Operating => ["Operating", "Работает", "Жұмыс істейді"],
-    };
-    match lang {
-        Lang::En => en,
-        Lang::Ru => ru,
-        Lang::Kk => kk,
-    }
+    })
 }
 
 /// `template` with `{name}` replaced by `value`.

@@ -28,6 +28,16 @@ impl Lang {
         }
     }
 
+    /// The entry for this language from a table written in the order English, Russian, Kazakh:
+    /// the one place a language becomes a column of a translation table.
+    pub fn pick<T>(self, [en, ru, kk]: [T; 3]) -> T {
+        match self {
+            Lang::En => en,
+            Lang::Ru => ru,
+            Lang::Kk => kk,
+        }
+    }
+
     /// Parses a code, ignoring ASCII case and surrounding whitespace; `None` for anything else.
     pub fn from_code(code: &str) -> Option<Lang> {
         let code = code.trim();
@@ -58,6 +68,13 @@ mod tests {
         );
         assert_eq!(Lang::from_code(""), None);
         assert_eq!(Lang::from_code("en-US"), None);
+    }
+
+    #[test]
+    fn pick_takes_the_column_in_en_ru_kk_order() {
+        assert_eq!(Lang::En.pick(["a", "b", "c"]), "a");
+        assert_eq!(Lang::Ru.pick(["a", "b", "c"]), "b");
+        assert_eq!(Lang::Kk.pick(["a", "b", "c"]), "c");
     }
 
     #[test]

@@ -192,6 +192,27 @@ fn cited_sources(snapshot: &Snapshot) -> Vec<SourceLink> {
         .collect()
 }
 
+/// How many itemised projects have `id` in the field `field` picks.
+fn count_named(
+    snapshot: &Snapshot,
+    field: impl Fn(&Project) -> &Option<String>,
+    id: &str,
+) -> usize {
+    snapshot
+        .itemised_projects()
+        .filter(|project| field(project).as_deref() == Some(id))
+        .count()
+}
+
+/// A chart entry for a count: label, length, the count as text, colour.
+fn count_bar(
+    label: &str,
+    count: usize,
+    colour: Option<String>,
+) -> (String, f64, String, Option<String>) {
+    (label.to_owned(), count as f64, count.to_string(), colour)
+}
+
 impl PortfolioView {
     /// Builds the panel for `lang` and `currency`.
     pub fn build(snapshot: &Snapshot, lang: Lang, currency: Currency) -> PortfolioView {
@@ -271,19 +292,14 @@ impl PortfolioView {
                     .districts
                     .iter()
                     .map(|district| {
-                        let count = snapshot
-                            .itemised_projects()
-                            .filter(|p| p.district.as_deref() == Some(district.id.as_str()))
-                            .count();
                         let colour = snapshot
                             .clusters
                             .iter()
                             .find(|c| c.district == district.id)
                             .map(|c| c.colour.clone());
-                        (
-                            district.name.get(lang).to_owned(),
-                            count as f64,
-                            count.to_string(),
+                        count_bar(
+                            district.name.get(lang),
+                            count_named(snapshot, |p| &p.district, &district.id),
                             colour,
                         )
                     })
@@ -297,14 +313,9 @@ impl PortfolioView {
                     .sectors
                     .iter()
                     .map(|sector| {
-                        let count = snapshot
-                            .itemised_projects()
-                            .filter(|p| p.sector.as_deref() == Some(sector.id.as_str()))
-                            .count();
-                        (
-                            sector.name.get(lang).to_owned(),
-                            count as f64,
-                            count.to_string(),
+                        count_bar(
+                            sector.name.get(lang),
+                            count_named(snapshot, |p| &p.sector, &sector.id),
                             None,
                         )
                     })

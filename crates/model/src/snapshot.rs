@@ -23,11 +23,7 @@ pub struct I18nText {
 impl I18nText {
     /// The text in `lang`.
     pub fn get(&self, lang: crate::lang::Lang) -> &str {
-        match lang {
-            crate::lang::Lang::En => &self.en,
-            crate::lang::Lang::Ru => &self.ru,
-            crate::lang::Lang::Kk => &self.kk,
-        }
+        lang.pick([&self.en, &self.ru, &self.kk])
     }
 }
 
