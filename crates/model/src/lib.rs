@@ -5,9 +5,13 @@
 
 pub mod camera_pose;
 pub mod format;
+pub mod geo;
+pub mod geography;
 pub mod i18n;
 pub mod lang;
+pub mod polygon;
 pub mod portfolio_view;
 pub mod snapshot;
+pub mod terrain;
 pub mod url_state;
 pub mod validate;

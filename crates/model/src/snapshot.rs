@@ -169,9 +169,14 @@ pub struct District {
     pub jobs: Option<f64>,
     /// Where it is.
     pub location: Location,
+    /// Its outline on the map (schematic: no boundary is published).
+    pub footprint: Footprint,
     /// Source ids.
     pub sources: Vec<String>,
 }
+
+/// A schematic outline on the map: `[latitude, longitude]` vertices of a simple polygon.
+pub type Footprint = Vec<[f64; 2]>;
 
 /// A cluster zone.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -185,6 +190,8 @@ pub struct Cluster {
     pub district: String,
     /// Legend colour, `#rrggbb`.
     pub colour: String,
+    /// Its outline on the map, inside its district's (schematic).
+    pub footprint: Footprint,
     /// Source ids.
     pub sources: Vec<String>,
 }
@@ -333,6 +340,11 @@ impl Snapshot {
     pub fn unitemised_project_count(&self) -> u32 {
         let itemised = u32::try_from(self.itemised_projects().count()).unwrap_or(u32::MAX);
         self.portfolio.projects.saturating_sub(itemised)
+    }
+
+    /// A district by id.
+    pub fn district(&self, id: &str) -> Option<&District> {
+        self.districts.iter().find(|district| district.id == id)
     }
 
     /// A source by id.

@@ -4,7 +4,9 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
-use crate::snapshot::{I18nText, Location, Project, SCHEMA_VERSION, Snapshot};
+use crate::geo::{LatLon, Local, to_local};
+use crate::polygon;
+use crate::snapshot::{Footprint, I18nText, Location, Project, SCHEMA_VERSION, Snapshot};
 use crate::url_state::parse_id;
 
 /// The region every location must lie in (degrees): Almaty's mountains to beyond the reservoir.
@@ -282,11 +284,29 @@ impl<'a> Rules<'a> {
         }
     }
 
+    fn footprint(&mut self, path: &str, footprint: &Footprint) {
+        if footprint.len() < 3 {
+            self.error(path, "an outline needs at least 3 points");
+            return;
+        }
+        for (index, &[lat, lon]) in footprint.iter().enumerate() {
+            if !in_region(lat, lon) {
+                let location = Location {
+                    lat,
+                    lon,
+                    precision: crate::snapshot::Precision::Schematic,
+                };
+                self.location(&format!("{path}[{index}]"), &location);
+                return;
+            }
+        }
+        if !polygon::is_simple(&footprint_local(footprint)) {
+            self.error(path, "the outline crosses itself or has no area");
+        }
+    }
+
     fn location(&mut self, path: &str, location: &Location) {
-        let inside = |value: f64, (low, high): (f64, f64)| {
-            value.is_finite() && (low..=high).contains(&value)
-        };
-        if !inside(location.lat, REGION_LAT) || !inside(location.lon, REGION_LON) {
+        if !in_region(location.lat, location.lon) {
             self.error(
                 path,
                 format!(
@@ -301,6 +321,21 @@ impl<'a> Rules<'a> {
             );
         }
     }
+}
+
+/// Whether a point lies in the region every location must lie in.
+fn in_region(lat: f64, lon: f64) -> bool {
+    let inside =
+        |value: f64, (low, high): (f64, f64)| value.is_finite() && (low..=high).contains(&value);
+    inside(lat, REGION_LAT) && inside(lon, REGION_LON)
+}
+
+/// A footprint's vertices in the local frame.
+pub fn footprint_local(footprint: &Footprint) -> Vec<Local> {
+    footprint
+        .iter()
+        .map(|&[lat, lon]| to_local(LatLon::new(lat, lon)))
+        .collect()
 }
 
 /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, with a real month and day, years 1900..=2100.
@@ -471,6 +506,7 @@ pub fn check_rules(snapshot: &Snapshot) -> Vec<SnapshotError> {
             rules.figure(&format!("{path}.{name}"), value);
         }
         rules.location(&format!("{path}.location"), &district.location);
+        rules.footprint(&format!("{path}.footprint"), &district.footprint);
         rules.sources(&format!("{path}.sources"), &district.sources);
     }
 
@@ -489,6 +525,22 @@ pub fn check_rules(snapshot: &Snapshot) -> Vec<SnapshotError> {
                 format!("{path}.colour"),
                 format!("`{}` is not #rrggbb", cluster.colour),
             );
+        }
+        rules.footprint(&format!("{path}.footprint"), &cluster.footprint);
+        let district = snapshot.district(&cluster.district);
+        let district_outline = district.map(|district| footprint_local(&district.footprint));
+        if let (Some(district), Some(outline)) = (district, district_outline)
+            && polygon::is_simple(&outline)
+        {
+            let outside = footprint_local(&cluster.footprint)
+                .iter()
+                .position(|&point| !polygon::contains(&outline, point));
+            if let Some(vertex) = outside {
+                rules.error(
+                    format!("{path}.footprint[{vertex}]"),
+                    format!("lies outside its district `{}`", district.id),
+                );
+            }
         }
         rules.sources(&format!("{path}.sources"), &cluster.sources);
     }

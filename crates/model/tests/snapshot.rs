@@ -210,7 +210,11 @@ fn an_empty_file_says_so() {
 
 #[test]
 fn a_truncated_file_says_it_ends_too_early() {
-    let half = &BUNDLED[..BUNDLED.len() / 2];
+    let mut cut = BUNDLED.len() / 2;
+    while !BUNDLED.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let half = &BUNDLED[..cut];
     let error = only(errors_of_text(half));
     assert!(error.line.is_some());
     assert!(
@@ -240,7 +244,7 @@ fn an_unknown_field_is_refused() {
     assert_eq!(error.path, "clusters[1].rating");
     assert_eq!(
         error.message,
-        "unknown field `rating`, expected one of `id`, `name`, `district`, `colour`, `sources`"
+        "unknown field `rating`, expected one of `id`, `name`, `district`, `colour`, `footprint`, `sources`"
     );
 }
 
@@ -418,5 +422,109 @@ proptest! {
         value["projects"][0]["investment"]["kzt"] = serde_json::Number::from_f64(kzt).map_or(Value::Null, Value::Number);
         value["projects"][0]["jobs"] = json!(jobs);
         let _ = load_snapshot("alatau.json", &value.to_string());
+    }
+}
+
+// ---- footprints: the schematic outlines the scene drapes ------------------------------------
+
+#[test]
+fn a_self_crossing_footprint_is_refused() {
+    let mut value = bundled_value();
+    let outline = value["districts"][1]["footprint"]
+        .as_array_mut()
+        .expect("outline");
+    outline.swap(0, 8);
+    let error = only(errors_of(&value));
+    assert_eq!(error.path, "districts[1].footprint");
+    assert_eq!(error.message, "the outline crosses itself or has no area");
+}
+
+#[test]
+fn a_footprint_needs_three_points_in_the_region() {
+    let mut value = bundled_value();
+    value["districts"][0]["footprint"] = json!([[43.4, 76.9], [43.5, 77.0]]);
+    let errors = errors_of(&value);
+    assert!(
+        errors.iter().any(|e| e.path == "districts[0].footprint"
+            && e.message == "an outline needs at least 3 points"),
+        "{errors:#?}"
+    );
+    let mut value = bundled_value();
+    value["clusters"][0]["footprint"][3] = json!([51.1, 71.4]);
+    let errors = errors_of(&value);
+    assert!(
+        errors.iter().any(|e| e.path == "clusters[0].footprint[3]"
+            && e.message.starts_with("(51.1, 71.4) is outside the region")),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn a_cluster_zone_must_lie_inside_its_district() {
+    let mut value = bundled_value();
+    // Move the industrial cluster into the Gate district's far corner.
+    value["clusters"][0]["footprint"][2] = json!([43.42, 76.98]);
+    let errors = errors_of(&value);
+    assert!(
+        errors.iter().any(|e| e.path == "clusters[0].footprint[2]"
+            && e.message == "lies outside its district `growing-district`"),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn bundled_footprints_are_on_land_in_order_along_the_a3_and_the_gate_matches_its_area() {
+    use alatau_model::geography::{A3_HIGHWAY, RESERVOIR_SHORE, local};
+    use alatau_model::polygon::{area, centroid, contains, distance_to_polyline};
+    use alatau_model::validate::footprint_local;
+
+    let snapshot = bundled();
+    let shore = local(&RESERVOIR_SHORE);
+    let highway = local(&A3_HIGHWAY);
+    let mut previous_z = f32::INFINITY;
+    let mut districts = snapshot.districts.clone();
+    districts.sort_by_key(|district| district.order);
+    for district in &districts {
+        let outline = footprint_local(&district.footprint);
+        for point in &outline {
+            assert!(
+                !contains(&shore, *point),
+                "{} reaches into the reservoir",
+                district.id
+            );
+        }
+        let centre = centroid(&outline);
+        assert!(
+            distance_to_polyline(&highway, centre) < 3_000.0,
+            "{} lies along the A3",
+            district.id
+        );
+        assert!(
+            centre.z < previous_z,
+            "{} continues northwards",
+            district.id
+        );
+        previous_z = centre.z;
+    }
+    let gate = snapshot.district("gate-district").expect("gate");
+    let hectares = area(&footprint_local(&gate.footprint)) / 10_000.0;
+    let published = gate.area_ha.expect("published area") as f32;
+    assert!(
+        (hectares - published).abs() / published < 0.05,
+        "Gate outline {hectares} ha vs published {published} ha"
+    );
+    for project in &snapshot.projects {
+        let (Some(location), Some(district)) = (&project.location, &project.district) else {
+            continue;
+        };
+        let district = snapshot.district(district).expect("district");
+        let at =
+            alatau_model::geo::to_local(alatau_model::geo::LatLon::new(location.lat, location.lon));
+        assert!(
+            contains(&footprint_local(&district.footprint), at),
+            "{} lies in {}",
+            project.id,
+            district.id
+        );
     }
 }
