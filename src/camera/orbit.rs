@@ -8,6 +8,7 @@ use bevy::prelude::*;
 use crate::AppSystems;
 use crate::model::camera_pose::CameraPose;
 use crate::scene::palette;
+use crate::scene::terrain::Ground;
 
 /// How fast the camera closes on its goal: the fraction left after one second is `exp(-RATE)`.
 const EASING_RATE_PER_S: f32 = 6.0;
@@ -46,11 +47,23 @@ impl OrbitCamera {
     }
 }
 
-/// The transform of an eye at `pose`, looking at its target on the ground (y = 0).
-pub fn camera_transform(pose: &CameraPose) -> Transform {
-    let target = Vec3::new(pose.x, 0.0, pose.z);
-    let eye = target + Vec3::from_array(pose.eye_offset());
+/// Closest the eye may come to the ground below it, metres.
+const EYE_CLEARANCE_M: f32 = 25.0;
+
+/// The transform of an eye at `pose`, looking at its target on the ground; `ground_height`
+/// gives the terrain's height at a point (the eye is lifted to stay above it).
+pub fn camera_transform(pose: &CameraPose, ground_height: impl Fn(f32, f32) -> f32) -> Transform {
+    let target = Vec3::new(pose.x, ground_height(pose.x, pose.z).max(0.0), pose.z);
+    let mut eye = target + Vec3::from_array(pose.eye_offset());
+    eye.y = eye
+        .y
+        .max(ground_height(eye.x, eye.z).max(0.0) + EYE_CLEARANCE_M);
     Transform::from_translation(eye).looking_at(target, Vec3::Y)
+}
+
+/// Flat ground at the water's level, where no terrain exists (headless tests).
+fn flat_ground(_x: f32, _z: f32) -> f32 {
+    0.0
 }
 
 fn spawn_camera(mut commands: Commands) {
@@ -70,10 +83,11 @@ fn spawn_camera(mut commands: Commands) {
             color: palette::HAZE,
             directional_light_color: palette::SUN_GLARE,
             directional_light_exponent: 20.0,
-            falloff: FogFalloff::from_visibility_colors(350_000.0, palette::HAZE, palette::HAZE),
+            // Haze that softens the far plain and hides the terrain's edge in the sky.
+            falloff: FogFalloff::from_visibility_colors(180_000.0, palette::HAZE, palette::HAZE),
         },
         OrbitCamera::new(pose),
-        camera_transform(&pose),
+        camera_transform(&pose, flat_ground),
     ));
 }
 
@@ -100,9 +114,13 @@ pub fn near_plane_for(pose: &CameraPose) -> f32 {
 
 fn place_camera(
     mut cameras: Query<(&OrbitCamera, &mut Transform, &mut Projection), Changed<OrbitCamera>>,
+    ground: Option<Res<Ground>>,
 ) {
     for (camera, mut transform, mut projection) in &mut cameras {
-        *transform = camera_transform(&camera.current);
+        *transform = match ground.as_deref() {
+            Some(ground) => camera_transform(&camera.current, |x, z| ground.height(x, z)),
+            None => camera_transform(&camera.current, flat_ground),
+        };
         if let Projection::Perspective(perspective) = projection.as_mut() {
             perspective.near = near_plane_for(&camera.current);
         }
@@ -114,6 +132,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_target_sits_on_the_ground_and_the_eye_never_dips_under_a_hill() {
+        // A ridge 3,000 m high everywhere south of z = 1,000 (behind an eye looking north).
+        let ridge = |_x: f32, z: f32| if z > 1_000.0 { 3_000.0 } else { 150.0 };
+        let pose = CameraPose {
+            x: 0.0,
+            z: 0.0,
+            distance: 4_000.0,
+            yaw: 0.0,
+            pitch: 10.0,
+        };
+        let transform = camera_transform(&pose, ridge);
+        assert!(
+            transform.translation.y >= 3_000.0 + EYE_CLEARANCE_M - 0.01,
+            "the eye is lifted over the ridge: {transform:?}"
+        );
+        let target = Vec3::new(0.0, 150.0, 0.0);
+        let towards_target = (target - transform.translation).normalize();
+        assert!(
+            transform.forward().dot(towards_target) > 0.9999,
+            "still looks at the target"
+        );
+    }
+
+    #[test]
     fn the_camera_looks_at_its_target_from_above() {
         let pose = CameraPose {
             x: 500.0,
@@ -122,7 +164,7 @@ mod tests {
             yaw: 45.0,
             pitch: 30.0,
         };
-        let transform = camera_transform(&pose);
+        let transform = camera_transform(&pose, flat_ground);
         assert!(
             (transform.translation.y - 1000.0).abs() < 0.1,
             "{transform:?}"
@@ -202,7 +244,10 @@ mod tests {
             "after 4 s the camera rests exactly on its goal"
         );
         let transform = app.world().get::<Transform>(entity).expect("transform");
-        assert!((transform.translation - camera_transform(&goal).translation).length() < 1e-3);
+        assert!(
+            (transform.translation - camera_transform(&goal, flat_ground).translation).length()
+                < 1e-3
+        );
         let Some(Projection::Perspective(perspective)) = app.world().get::<Projection>(entity)
         else {
             panic!("perspective projection");

@@ -1,17 +1,19 @@
-//! Sun, ambient light and sky colour.
+//! Sun and ambient light: a soft afternoon sun from the south-west whose shadows reach a few
+//! kilometres from the eye (the landmarks and the blocks around them), and a sky-tinted ambient
+//! that keeps shaded walls readable.
 
+use bevy::light::CascadeShadowConfigBuilder;
 use bevy::prelude::*;
 
 use super::palette;
 
 pub(super) fn plugin(app: &mut App) {
-    app.insert_resource(ClearColor(palette::HAZE))
-        .insert_resource(GlobalAmbientLight {
-            color: palette::HAZE,
-            brightness: 900.0,
-            ..default()
-        })
-        .add_systems(Startup, spawn_sun);
+    app.insert_resource(GlobalAmbientLight {
+        color: palette::HAZE,
+        brightness: 1_100.0,
+        ..default()
+    })
+    .add_systems(Startup, spawn_sun);
 }
 
 fn spawn_sun(mut commands: Commands) {
@@ -20,15 +22,21 @@ fn spawn_sun(mut commands: Commands) {
         DirectionalLight {
             color: palette::SUN,
             illuminance: 9_000.0,
-            // Shadows come with the landmarks; the placeholder needs none.
-            shadow_maps_enabled: false,
+            shadow_maps_enabled: true,
             ..default()
         },
-        // Afternoon sun from the south-west, 40 degrees high.
+        CascadeShadowConfigBuilder {
+            num_cascades: 1,
+            minimum_distance: 10.0,
+            maximum_distance: 4_000.0,
+            ..default()
+        }
+        .build(),
+        // Afternoon sun from the south-west, 38 degrees high.
         Transform::from_rotation(Quat::from_euler(
             EulerRot::YXZ,
             (-135_f32).to_radians(),
-            (-40_f32).to_radians(),
+            (-38_f32).to_radians(),
             0.0,
         )),
     ));

@@ -2,21 +2,49 @@
 
 use bevy::prelude::Color;
 
-/// Sky and horizon haze.
-pub const HAZE: Color = Color::srgb(0.78, 0.84, 0.90);
+/// Horizon haze.
+pub const HAZE: Color = Color::srgb(0.80, 0.85, 0.90);
+/// The sky overhead.
+pub const ZENITH: Color = Color::srgb(0.42, 0.60, 0.82);
 /// Fog tint looking into the sun.
 pub const SUN_GLARE: Color = Color::srgb(1.0, 0.93, 0.80);
 /// Sunlight.
 pub const SUN: Color = Color::srgb(1.0, 0.96, 0.90);
 /// The steppe plain.
-pub const STEPPE: Color = Color::srgb(0.74, 0.72, 0.60);
+pub const STEPPE: Color = Color::srgb(0.80, 0.76, 0.63);
+/// Irrigated land and foothill meadows.
+pub const MEADOW: Color = Color::srgb(0.62, 0.68, 0.50);
+/// Beaches and the shoreline.
+pub const SAND: Color = Color::srgb(0.88, 0.84, 0.72);
 /// Water.
-pub const WATER: Color = Color::srgb(0.29, 0.48, 0.58);
+pub const WATER: Color = Color::srgb(0.24, 0.45, 0.57);
+/// Rivers (a little lighter than the reservoir, so they read at a distance).
+pub const RIVER: Color = Color::srgb(0.33, 0.55, 0.66);
 /// Mountain rock.
-pub const ROCK: Color = Color::srgb(0.55, 0.54, 0.56);
+pub const ROCK: Color = Color::srgb(0.54, 0.52, 0.52);
 /// Snow on the peaks.
 pub const SNOW: Color = Color::srgb(0.96, 0.97, 0.99);
-/// Roads.
-pub const ROAD: Color = Color::srgb(0.36, 0.36, 0.38);
+/// The A3 and other roads.
+pub const ROAD: Color = Color::srgb(0.30, 0.30, 0.32);
+/// The railway.
+pub const RAIL: Color = Color::srgb(0.42, 0.33, 0.30);
+/// Runways and aprons.
+pub const RUNWAY: Color = Color::srgb(0.50, 0.50, 0.52);
 /// Model-white buildings.
-pub const MASSING: Color = Color::srgb(0.93, 0.92, 0.89);
+pub const MASSING: Color = Color::srgb(0.95, 0.94, 0.91);
+/// Existing towns' buildings, a little darker than the new city's.
+pub const TOWN: Color = Color::srgb(0.80, 0.78, 0.75);
+/// Golf greens.
+pub const GOLF: Color = Color::srgb(0.45, 0.62, 0.38);
+/// District ground tint.
+pub const DISTRICT: Color = Color::srgb(0.93, 0.91, 0.85);
+/// Towers' glass.
+pub const GLASS: Color = Color::srgb(0.62, 0.72, 0.80);
+/// Containers, three liveries.
+pub const CONTAINER_RUST: Color = Color::srgb(0.66, 0.33, 0.24);
+/// See [`CONTAINER_RUST`].
+pub const CONTAINER_BLUE: Color = Color::srgb(0.23, 0.38, 0.60);
+/// See [`CONTAINER_RUST`].
+pub const CONTAINER_TEAL: Color = Color::srgb(0.25, 0.55, 0.52);
+/// Piers.
+pub const PIER: Color = Color::srgb(0.62, 0.56, 0.48);

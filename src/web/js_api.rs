@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 
 use bevy::diagnostic::FrameCount;
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use wasm_bindgen::JsValue;
 use wasm_bindgen::closure::Closure;
@@ -13,6 +14,9 @@ use super::queue_page_intent;
 use crate::AppSystems;
 use crate::camera::OrbitCamera;
 use crate::model::lang::Lang;
+use crate::scene::landmarks::{Landmark, LandmarkShown};
+use crate::scene::massing::MassingStats;
+use crate::scene::{CityBuilt, RecordId};
 use crate::state::{ExplorerState, Intent, public_state};
 
 pub(super) fn plugin(app: &mut App) {
@@ -71,11 +75,36 @@ fn install_bridge() {
     }
 }
 
+/// What the world holds: `state().scene`, for tests and embedding hosts.
+#[derive(SystemParam)]
+struct SceneView<'w, 's> {
+    built: Option<Res<'w, CityBuilt>>,
+    landmarks: Query<'w, 's, (&'static RecordId, Has<LandmarkShown>), With<Landmark>>,
+    massing: Option<Res<'w, MassingStats>>,
+}
+
+impl SceneView<'_, '_> {
+    fn summary(&self) -> serde_json::Value {
+        let shown: Vec<&str> = self
+            .landmarks
+            .iter()
+            .filter(|(_, shown)| *shown)
+            .map(|(id, _)| id.0.as_str())
+            .collect();
+        serde_json::json!({
+            "built": self.built.is_some(),
+            "landmarks": shown,
+            "buildings": self.massing.as_ref().map_or(0, |stats| stats.buildings),
+        })
+    }
+}
+
 fn publish_state(
     state: Res<ExplorerState>,
     cameras: Query<&OrbitCamera>,
     frames: Res<FrameCount>,
     time: Res<Time>,
+    scene: SceneView,
     mut smoothed_fps: Local<f64>,
 ) {
     let dt = f64::from(time.delta_secs());
@@ -88,6 +117,8 @@ fn publish_state(
         };
     }
     let camera = cameras.iter().next().map(|camera| camera.current);
-    let json = public_state(&state, camera.as_ref(), frames.0, *smoothed_fps).to_string();
+    let mut json = public_state(&state, camera.as_ref(), frames.0, *smoothed_fps);
+    json["scene"] = scene.summary();
+    let json = json.to_string();
     PUBLISHED_STATE.with_borrow_mut(|published| *published = json);
 }

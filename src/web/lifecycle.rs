@@ -8,10 +8,9 @@ use wasm_bindgen::JsValue;
 
 use super::dispatch_window_event;
 use crate::AppSystems;
-use crate::data::CityData;
-use crate::scene::CityRoot;
+use crate::scene::CityBuilt;
 
-/// Frames to render after the city is spawned before calling it ready: the first frames compile
+/// Frames to render after the city is built before calling it ready: the first frames compile
 /// pipelines and upload meshes.
 const FRAMES_BEFORE_READY: u32 = 3;
 
@@ -26,10 +25,14 @@ pub(super) fn plugin(app: &mut App) {
 
 fn city_is_drawn(
     frames: Res<FrameCount>,
-    city: Query<(), With<CityRoot>>,
-    data: Option<Res<CityData>>,
+    built: Option<Res<CityBuilt>>,
+    mut built_at: Local<Option<u32>>,
 ) -> bool {
-    frames.0 >= FRAMES_BEFORE_READY && !city.is_empty() && data.is_some()
+    if built.is_none() {
+        return false;
+    }
+    let since = *built_at.get_or_insert(frames.0);
+    frames.0.saturating_sub(since) >= FRAMES_BEFORE_READY
 }
 
 fn announce_ready(mut announced: Local<bool>) {

@@ -167,6 +167,13 @@ fn reflect_language_on_page(state: Res<ExplorerState>) {
     if let Some(root) = document().and_then(|d| d.document_element()) {
         set(&root, "lang", state.lang.code());
     }
+    // The 3D model's shapes are schematic; say so over the view, in the page's language.
+    if let Some(note) = by_id("schematic-note") {
+        note.set_text_content(Some(text(Key::SchematicLayout, state.lang)));
+        if note.remove_attribute("hidden").is_err() {
+            warn!("could not show the schematic-layout note");
+        }
+    }
 }
 
 fn report_data_failure(failure: Res<DataFailure>, state: Res<ExplorerState>) {

@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: the figures behind the design note's budgets, one per line, also written
 //! to `docs/bench.md` with the date: transfer size of `dist/`, time from navigation to `ready`
-//! (median of 5 cold loads), frames rendered in 10 s at 640x360 and wasm memory after 10 s.
+//! (median of 5 cold loads), frames rendered in 10 s at 640x360, draw calls and triangles per
+//! frame at the whole-city overview (counted at the WebGL 2 API) and wasm memory after 10 s.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -15,6 +16,10 @@ const LOADS: usize = 5;
 const RUN_WINDOW: Duration = Duration::from_secs(10);
 /// Budget for the whole site, brotli (design note, section 5).
 const TRANSFER_BUDGET_BYTES: u64 = 4 * 1024 * 1024;
+/// Budget for draw calls per frame at the whole-city overview.
+const DRAW_CALL_BUDGET: f64 = 150.0;
+/// Budget for triangles per frame at the overview.
+const TRIANGLE_BUDGET: f64 = 1_500_000.0;
 /// Budget for the first city frame after navigation.
 const READY_BUDGET_MS: f64 = 4000.0;
 
@@ -79,6 +84,18 @@ pub fn run() -> Result<()> {
         RUN_WINDOW.as_secs(),
         after - before,
         (after - before) as f64 / RUN_WINDOW.as_secs_f64()
+    ));
+    let render = page.render_stats(6)?;
+    say(format!(
+        "overview draw calls per frame: {:.0} (budget 150: {}; aim 60)",
+        render.draw_calls_per_frame,
+        verdict(render.draw_calls_per_frame <= DRAW_CALL_BUDGET)
+    ));
+    say(format!(
+        "overview triangles per frame: {:.0} (budget 1.5 M: {}; aim 500 k), over {} frames, every pass",
+        render.triangles_per_frame,
+        verdict(render.triangles_per_frame <= TRIANGLE_BUDGET),
+        render.frames
     ));
     let memory = page
         .eval("window.alatau.debug.wasmMemoryBytes()")?

@@ -6,6 +6,7 @@
 mod bench;
 mod cmd;
 mod dist;
+mod models;
 mod paths;
 mod shoot;
 mod site;
@@ -26,6 +27,7 @@ cargo xtask <command>
   bench                          the budget figures (sizes, time to ready, frames, memory);
                                  also written to docs/bench.md
   validate-data [FILE]           check a data snapshot (default: assets/data/alatau.json)
+  bake-models                    write the landmark models to assets/models/*.glb
 ";
 
 fn main() {
@@ -74,6 +76,10 @@ fn run(args: Vec<String>) -> Result<()> {
                 .map(std::path::PathBuf::from)
                 .unwrap_or_else(validate_data::bundled);
             validate_data::run(&file)
+        }
+        "bake-models" => {
+            args.finish()?;
+            models::bake()
         }
         "help" | "--help" | "-h" => {
             print!("{HELP}");

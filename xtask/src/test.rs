@@ -76,6 +76,13 @@ pub fn run() -> Result<()> {
             &[],
         )
     })?;
+    step("landmark models (Khronos glTF Validator)", &mut || {
+        let files: Vec<_> = crate::models::all()
+            .iter()
+            .map(|model| crate::models::models_dir().join(model.file))
+            .collect();
+        tools::validate_gltf(&files)
+    })?;
     let mut site_dir = None;
     step("wasm build and site", &mut || {
         site_dir = Some(site::build_dev_site()?);

@@ -84,17 +84,20 @@ pub fn ensure_chromium() -> Result<()> {
     Ok(())
 }
 
-/// A current wasm-opt, installed from npm into the build cache on first use.
-pub fn wasm_opt() -> Result<PathBuf> {
+/// The Khronos glTF Validator release CI checks the models with.
+const GLTF_VALIDATOR_VERSION: &str = "2.0.0-dev.3.10";
+
+/// Installs an npm package into the build cache on first use; returns its `node_modules`.
+fn npm_package(package: &str, version: &str, needed_for: &str) -> Result<PathBuf> {
     let prefix = paths::target_dir()
         .join("tools")
-        .join(format!("binaryen-{BINARYEN_VERSION}"));
-    let bin = prefix.join("node_modules/.bin/wasm-opt");
-    if bin.is_file() {
-        return Ok(bin);
+        .join(format!("{package}-{version}"));
+    let modules = prefix.join("node_modules");
+    if modules.join(package).join("package.json").is_file() {
+        return Ok(modules);
     }
     if !cmd::exists("npm") {
-        bail!("wasm-opt comes from npm's binaryen package: install Node.js and npm");
+        bail!("{needed_for} comes from npm's {package} package: install Node.js and npm");
     }
     std::fs::create_dir_all(&prefix)?;
     let prefix_arg = prefix.display().to_string();
@@ -107,12 +110,39 @@ pub fn wasm_opt() -> Result<PathBuf> {
             "--no-fund",
             "--prefix",
             &prefix_arg,
-            &format!("binaryen@{BINARYEN_VERSION}"),
+            &format!("{package}@{version}"),
         ],
         &[],
     )?;
+    if !modules.join(package).join("package.json").is_file() {
+        bail!(
+            "npm installed {package} but {} is missing",
+            modules.display()
+        );
+    }
+    Ok(modules)
+}
+
+/// A current wasm-opt, installed from npm into the build cache on first use.
+pub fn wasm_opt() -> Result<PathBuf> {
+    let modules = npm_package("binaryen", BINARYEN_VERSION, "wasm-opt")?;
+    let bin = modules.join(".bin/wasm-opt");
     if !bin.is_file() {
         bail!("npm installed binaryen but {} is missing", bin.display());
     }
     Ok(bin)
+}
+
+/// Runs the Khronos glTF Validator over `files`; fails on any error it reports.
+pub fn validate_gltf(files: &[PathBuf]) -> Result<()> {
+    let modules = npm_package(
+        "gltf-validator",
+        GLTF_VALIDATOR_VERSION,
+        "the glTF Validator",
+    )?;
+    let script = paths::root().join("xtask").join("gltf-validate.mjs");
+    let mut args = vec![script.display().to_string(), modules.display().to_string()];
+    args.extend(files.iter().map(|file| file.display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    cmd::run(&paths::root(), "node", &args, &[]).context("the glTF Validator reported errors")
 }

@@ -97,9 +97,9 @@ pub fn text(key: Key, lang: Lang) -> &'static str {
             "1 $ үшін {rate} ₸ бағамымен есептелді (портфель есебіндегі арақатынас)",
         ],
         Key::SchematicLayout => [
-            "Schematic layout: no boundaries or project coordinates are published",
-            "Схематичная раскладка: границы и координаты проектов не опубликованы",
-            "Сызбалық орналасу: шекаралар мен жоба координаттары жарияланбаған",
+            "Schematic layout: district outlines, project positions, shorelines, rivers and roads are drawn schematically; no boundaries or project coordinates are published",
+            "Схематичная раскладка: контуры районов, места проектов, берега, реки и дороги показаны схематично; границы и координаты проектов не опубликованы",
+            "Сызбалық орналасу: аудан шекаралары, жоба орындары, жағалаулар, өзендер мен жолдар сызба түрінде көрсетілген; шекаралар мен жоба координаттары жарияланбаған",
         ],
         Key::DataErrorTitle => [
             "The city data could not be loaded",

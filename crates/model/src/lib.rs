@@ -9,6 +9,7 @@ pub mod geo;
 pub mod geography;
 pub mod i18n;
 pub mod lang;
+pub mod massing;
 pub mod polygon;
 pub mod portfolio_view;
 pub mod snapshot;

@@ -263,6 +263,36 @@ impl Page {
         Ok(value.as_str().unwrap_or_default().to_owned())
     }
 
+    /// Draw calls and triangles per frame, averaged over `frames` frames of the app, counted at
+    /// the WebGL 2 API (every pass: shadows and the main view).
+    pub fn render_stats(&self, frames: u64) -> Result<RenderStats> {
+        self.eval(RENDER_PROBE)?;
+        let frame = |page: &Page| -> Result<u64> {
+            page.state()?["frame"].as_u64().context("state().frame")
+        };
+        // Start on a frame boundary, count, stop on one.
+        let first = frame(self)?;
+        self.wait_for(
+            &format!("window.alatau.state().frame > {first}"),
+            READY_TIMEOUT,
+        )?;
+        self.eval("window.__alatauRenderProbe.reset()")?;
+        let start = frame(self)?;
+        self.wait_for(
+            &format!("window.alatau.state().frame >= {}", start + frames),
+            READY_TIMEOUT,
+        )?;
+        let counted = self.eval("window.__alatauRenderProbe.read()")?;
+        let end = frame(self)?;
+        let elapsed = end.saturating_sub(start).max(1) as f64;
+        let number = |key: &str| counted[key].as_f64().unwrap_or(0.0);
+        Ok(RenderStats {
+            draw_calls_per_frame: number("calls") / elapsed,
+            triangles_per_frame: number("triangles") / elapsed,
+            frames: end - start,
+        })
+    }
+
     /// A PNG of the viewport.
     pub fn screenshot(&self) -> Result<Vec<u8>> {
         self.tab
@@ -358,3 +388,40 @@ mod tests {
         assert_eq!(with_bevy_level(log("plain")).kind, "log");
     }
 }
+
+/// What one frame asks of the GPU, averaged.
+#[derive(Clone, Copy, Debug)]
+pub struct RenderStats {
+    /// Draw calls (every pass).
+    pub draw_calls_per_frame: f64,
+    /// Triangles submitted (every pass).
+    pub triangles_per_frame: f64,
+    /// Frames averaged over.
+    pub frames: u64,
+}
+
+/// Wraps the WebGL 2 draw calls once to count calls and triangles.
+const RENDER_PROBE: &str = r#"(() => {
+  if (window.__alatauRenderProbe) return true;
+  const proto = WebGL2RenderingContext.prototype;
+  const counts = { calls: 0, triangles: 0 };
+  const triangles = (mode, count) => (mode === 4 ? count / 3 : mode === 5 || mode === 6 ? Math.max(count - 2, 0) : 0);
+  const wrap = (name, countOf) => {
+    const original = proto[name];
+    proto[name] = function (...args) {
+      counts.calls += 1;
+      counts.triangles += countOf(args);
+      return original.apply(this, args);
+    };
+  };
+  wrap('drawArrays', (a) => triangles(a[0], a[2]));
+  wrap('drawElements', (a) => triangles(a[0], a[1]));
+  wrap('drawArraysInstanced', (a) => triangles(a[0], a[2]) * a[3]);
+  wrap('drawElementsInstanced', (a) => triangles(a[0], a[1]) * a[4]);
+  wrap('drawRangeElements', (a) => triangles(a[0], a[3]));
+  window.__alatauRenderProbe = {
+    reset() { counts.calls = 0; counts.triangles = 0; return true; },
+    read() { return { ...counts }; },
+  };
+  return true;
+})()"#;

@@ -1,0 +1,96 @@
+//! Lines on the ground from the fixed geography: the A3 highway, the Turksib railway, the
+//! rivers and the airfield's runway, draped on the terrain and merged into one mesh.
+
+use bevy::light::NotShadowCaster;
+use bevy::prelude::*;
+
+use super::mesh_builder::{MeshBuilder, densify};
+use super::terrain::{Ground, GroundIsBuilt};
+use super::{CityRoot, palette};
+use crate::model::geo::{LatLon, to_local};
+use crate::model::geography::{
+    A3_HIGHWAY, AIRFIELD, ILI_RIVER, KASKELEN_RIVER, MALAYA_ALMATINKA_RIVER, TURKSIB_RAILWAY,
+};
+
+/// Drawn widths, metres: wider than life where life would vanish from the overview.
+const HIGHWAY_WIDTH_M: f32 = 70.0;
+const RAILWAY_WIDTH_M: f32 = 30.0;
+const RUNWAY_LENGTH_M: f32 = 3_000.0;
+const RUNWAY_WIDTH_M: f32 = 60.0;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Startup, spawn_ground_lines.after(GroundIsBuilt));
+}
+
+/// A polyline of WGS84 points, draped on the ground every 250 m.
+pub fn draped(ground: &Ground, points: &[LatLon]) -> Vec<Vec3> {
+    let flat: Vec<Vec2> = points
+        .iter()
+        .map(|&point| {
+            let local = to_local(point);
+            Vec2::new(local.x, local.z)
+        })
+        .collect();
+    densify(&flat, 250.0)
+        .into_iter()
+        .map(|p| {
+            let mut at = ground.point(p.x, p.y);
+            // Never under the water surface.
+            at.y = at.y.max(0.0);
+            at
+        })
+        .collect()
+}
+
+fn spawn_ground_lines(
+    mut commands: Commands,
+    ground: Res<Ground>,
+    root: Single<Entity, With<CityRoot>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    let mut lines = MeshBuilder::default();
+    for (river, width) in [
+        (&KASKELEN_RIVER[..], 90.0),
+        (&MALAYA_ALMATINKA_RIVER[..], 70.0),
+        (&ILI_RIVER[..], 220.0),
+    ] {
+        lines.ribbon(&draped(&ground, river), width, 1.5, palette::RIVER);
+    }
+    lines.ribbon(
+        &draped(&ground, &TURKSIB_RAILWAY),
+        RAILWAY_WIDTH_M,
+        3.0,
+        palette::RAIL,
+    );
+    lines.ribbon(
+        &draped(&ground, &A3_HIGHWAY),
+        HIGHWAY_WIDTH_M,
+        3.5,
+        palette::ROAD,
+    );
+
+    // The airfield's runway, north-south through its position.
+    let centre = to_local(AIRFIELD.at);
+    let half = RUNWAY_LENGTH_M / 2.0;
+    let runway = [
+        ground.point(centre.x, centre.z + half),
+        ground.point(centre.x, centre.z),
+        ground.point(centre.x, centre.z - half),
+    ];
+    lines.ribbon(&runway, RUNWAY_WIDTH_M, 3.0, palette::RUNWAY);
+
+    let entity = commands
+        .spawn((
+            Name::new("Roads, railway, rivers and runway"),
+            Mesh3d(meshes.add(lines.build())),
+            MeshMaterial3d(materials.add(StandardMaterial {
+                perceptual_roughness: 0.9,
+                reflectance: 0.2,
+                ..default()
+            })),
+            NotShadowCaster,
+        ))
+        .id();
+    commands.entity(*root).add_child(entity);
+}

@@ -1,0 +1,108 @@
+//! The landmarks as glTF models (`assets/models/*.glb`, baked by `cargo xtask bake-models` or
+//! replaced by an architect's model of the same name), placed at their projects' positions from
+//! the snapshot, facing along the A3.
+
+use bevy::prelude::*;
+use bevy::world_serialization::WorldInstanceReady;
+
+use super::terrain::Ground;
+use super::{CityBuilt, CityRoot, RecordId};
+use crate::data::CityData;
+use crate::model::geo::{LatLon, Local, to_local};
+use crate::model::geography::{A3_HIGHWAY, local};
+
+/// Which project each model shows, and its file under `assets/`.
+pub const LANDMARK_MODELS: [(&str, &str); 2] = [
+    ("iconic-complex", "models/iconic_complex.glb"),
+    ("kaist-kazakhstan", "models/kaist_campus.glb"),
+];
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Update, spawn_landmarks.run_if(resource_added::<CityData>))
+        .add_systems(
+            Update,
+            mark_city_built
+                .run_if(resource_exists::<CityData>.and_then(not(resource_exists::<CityBuilt>))),
+        );
+}
+
+/// A landmark model's root; `model` is its file.
+#[derive(Component, Debug)]
+pub struct Landmark {
+    /// The model's asset path.
+    pub model: &'static str,
+}
+
+/// The landmark's model has been instantiated in the world.
+#[derive(Component, Debug)]
+pub struct LandmarkShown;
+
+/// Heading of the A3 nearest to `at`, as a yaw about the vertical (radians, 0 along +x).
+fn highway_yaw_near(at: Local) -> f32 {
+    let highway = local(&A3_HIGHWAY);
+    let nearest = highway
+        .windows(2)
+        .min_by(|a, b| {
+            let da = crate::model::polygon::distance_to_segment(at, a[0], a[1]);
+            let db = crate::model::polygon::distance_to_segment(at, b[0], b[1]);
+            da.total_cmp(&db)
+        })
+        .map(|pair| (pair[0], pair[1]));
+    nearest.map_or(0.0, |(a, b)| (b.z - a.z).atan2(b.x - a.x))
+}
+
+fn spawn_landmarks(
+    mut commands: Commands,
+    data: Res<CityData>,
+    ground: Res<Ground>,
+    root: Single<Entity, With<CityRoot>>,
+    asset_server: Res<AssetServer>,
+) {
+    for (project_id, model) in LANDMARK_MODELS {
+        let Some(location) = data
+            .projects
+            .iter()
+            .find(|project| project.id == project_id)
+            .and_then(|project| project.location.as_ref())
+        else {
+            warn!("the snapshot has no location for {project_id}; its model is not shown");
+            continue;
+        };
+        let at = to_local(LatLon::new(location.lat, location.lon));
+        // Models are authored with their long side along +x; turn it to run with the A3.
+        let rotation = Quat::from_rotation_y(-highway_yaw_near(at));
+        let entity = commands
+            .spawn((
+                Name::new(format!("Landmark {project_id}")),
+                RecordId(project_id.to_owned()),
+                Landmark { model },
+                WorldAssetRoot(asset_server.load(GltfAssetLabel::Scene(0).from_asset(model))),
+                Transform::from_translation(ground.point(at.x, at.z)).with_rotation(rotation),
+            ))
+            .observe(|ready: On<WorldInstanceReady>, mut commands: Commands| {
+                commands.entity(ready.entity).insert(LandmarkShown);
+            })
+            .id();
+        commands.entity(*root).add_child(entity);
+    }
+}
+
+/// The city counts as built once every landmark is shown or has failed to load (a failure is
+/// logged by the asset server; the rest of the city still stands).
+fn mark_city_built(
+    mut commands: Commands,
+    landmarks: Query<(&WorldAssetRoot, Has<LandmarkShown>), With<Landmark>>,
+    zones: Query<(), With<RecordId>>,
+    asset_server: Res<AssetServer>,
+) {
+    if zones.is_empty() {
+        return;
+    }
+    let settled = landmarks
+        .iter()
+        .all(|(root, shown)| shown || asset_server.load_state(root.0.id()).is_failed());
+    if settled {
+        info!("the city is built: {} landmarks", landmarks.iter().count());
+        commands.insert_resource(CityBuilt);
+    }
+}

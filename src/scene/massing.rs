@@ -1,0 +1,193 @@
+//! The procedural city from `model::massing`: every group's buildings (a district, a cluster
+//! zone, a town) merged into one mesh, coloured by kind, standing on the terrain; plus the golf
+//! greens, the race-track outline and the rail sidings.
+
+use std::collections::BTreeMap;
+
+use bevy::light::NotShadowCaster;
+use bevy::prelude::*;
+
+use super::mesh_builder::MeshBuilder;
+use super::terrain::Ground;
+use super::zones::{drape_area, parse_hex_colour};
+use super::{CityRoot, RecordId, palette};
+use crate::data::CityData;
+use crate::model::massing::{BuildingKind, MassingPlan, plan};
+
+/// How far walls reach below the ground, metres, so slopes show no gaps under them.
+const FOUNDATION_M: f32 = 3.0;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Update, spawn_massing.run_if(resource_added::<CityData>));
+}
+
+/// Counts of what the massing holds, for the bench and tests.
+#[derive(Resource, Debug, Default, Clone, Copy)]
+pub struct MassingStats {
+    /// Buildings.
+    pub buildings: usize,
+    /// Triangles in the merged meshes.
+    pub triangles: usize,
+    /// Merged meshes.
+    pub meshes: usize,
+}
+
+/// Wall and roof colours of a kind of building; cluster buildings carry the cluster's accent
+/// on their roofs.
+fn colours(kind: BuildingKind, accent: Option<Color>, variation: f32) -> (Color, Color) {
+    let shade = |colour: Color, by: f32| {
+        let linear = colour.to_linear();
+        Color::LinearRgba(LinearRgba::rgb(
+            linear.red * by,
+            linear.green * by,
+            linear.blue * by,
+        ))
+    };
+    let white = shade(palette::MASSING, 0.94 + 0.06 * variation);
+    let roof = accent.map_or(white, |accent| {
+        Color::LinearRgba(white.to_linear().mix(&accent.to_linear(), 0.55))
+    });
+    match kind {
+        BuildingKind::Tower => (shade(palette::GLASS, 0.9 + 0.1 * variation), white),
+        BuildingKind::Containers => {
+            let options = [
+                palette::CONTAINER_RUST,
+                palette::CONTAINER_BLUE,
+                palette::CONTAINER_TEAL,
+            ];
+            let pick = options[((variation * 3.0) as usize).min(2)];
+            (pick, pick)
+        }
+        BuildingKind::Pier => (palette::PIER, palette::PIER),
+        _ => (white, roof),
+    }
+}
+
+fn build_group(
+    plan: &MassingPlan,
+    group: &str,
+    ground: &Ground,
+    accent: Option<Color>,
+    town: bool,
+) -> MeshBuilder {
+    let mut builder = MeshBuilder::default();
+    for (index, building) in plan
+        .buildings
+        .iter()
+        .filter(|b| b.group == group)
+        .enumerate()
+    {
+        let variation = ((index as u32).wrapping_mul(2_654_435_761) >> 24) as f32 / 255.0;
+        let (mut walls, mut roof) = colours(building.kind, accent, variation);
+        if town {
+            walls = palette::TOWN;
+            roof = palette::TOWN;
+        }
+        let (x, z) = (building.centre.x, building.centre.z);
+        let base_height = if building.kind == BuildingKind::Pier {
+            0.0
+        } else {
+            ground.height(x, z) - FOUNDATION_M
+        };
+        let height = if building.kind == BuildingKind::Pier {
+            building.height
+        } else {
+            building.height + FOUNDATION_M
+        };
+        builder.block(
+            Vec3::new(x, base_height, z),
+            building.yaw,
+            Vec3::new(building.width, height, building.depth),
+            walls,
+            roof,
+        );
+    }
+    builder
+}
+
+fn spawn_massing(
+    mut commands: Commands,
+    data: Res<CityData>,
+    ground: Res<Ground>,
+    root: Single<Entity, With<CityRoot>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    let plan = plan(&data, &ground.landscape);
+    let material = materials.add(StandardMaterial {
+        perceptual_roughness: 0.85,
+        reflectance: 0.3,
+        ..default()
+    });
+    let accents: BTreeMap<&str, Color> = data
+        .clusters
+        .iter()
+        .filter_map(|cluster| Some((cluster.id.as_str(), parse_hex_colour(&cluster.colour)?)))
+        .collect();
+    let groups: std::collections::BTreeSet<&str> =
+        plan.buildings.iter().map(|b| b.group.as_str()).collect();
+    let record_ids: std::collections::HashSet<&str> = data
+        .districts
+        .iter()
+        .map(|d| d.id.as_str())
+        .chain(data.clusters.iter().map(|c| c.id.as_str()))
+        .collect();
+
+    let mut stats = MassingStats {
+        buildings: plan.buildings.len(),
+        ..default()
+    };
+    let mut children = Vec::new();
+    for group in groups {
+        let town = !record_ids.contains(group);
+        let builder = build_group(&plan, group, &ground, accents.get(group).copied(), town);
+        stats.triangles += builder.triangle_count();
+        stats.meshes += 1;
+        let mut entity = commands.spawn((
+            Name::new(format!("Massing {group}")),
+            Mesh3d(meshes.add(builder.build())),
+            MeshMaterial3d(material.clone()),
+        ));
+        if !town {
+            entity.insert(RecordId(group.to_owned()));
+        }
+        children.push(entity.id());
+    }
+
+    // Flat features: golf greens, the race track, rail sidings.
+    let mut flat = MeshBuilder::default();
+    for green in &plan.greens {
+        drape_area(&mut flat, &ground, green, 4.0, palette::GOLF, None);
+    }
+    for track in &plan.tracks {
+        let mut ring: Vec<Vec3> = track.iter().map(|p| ground.point(p.x, p.z)).collect();
+        if let Some(first) = ring.first().copied() {
+            ring.push(first);
+        }
+        flat.ribbon(&ring, 24.0, 4.5, palette::ROAD);
+    }
+    for siding in &plan.sidings {
+        let line: Vec<Vec3> = siding.iter().map(|p| ground.point(p.x, p.z)).collect();
+        flat.ribbon(&line, 12.0, 4.0, palette::RAIL);
+    }
+    if !flat.is_empty() {
+        stats.triangles += flat.triangle_count();
+        stats.meshes += 1;
+        children.push(
+            commands
+                .spawn((
+                    Name::new("Golf, race track and sidings"),
+                    Mesh3d(meshes.add(flat.build())),
+                    MeshMaterial3d(material.clone()),
+                    NotShadowCaster,
+                ))
+                .id(),
+        );
+    }
+    info!(
+        "massing: {} buildings, {} triangles in {} meshes",
+        stats.buildings, stats.triangles, stats.meshes
+    );
+    commands.insert_resource(stats);
+    commands.entity(*root).add_children(&children);
+}

@@ -1,0 +1,184 @@
+//! Accumulates flat-shaded, vertex-coloured triangles into one mesh, so that thousands of
+//! buildings or kilometres of ribbon cost one draw call.
+
+use bevy::asset::RenderAssetUsages;
+use bevy::mesh::{Indices, PrimitiveTopology};
+use bevy::prelude::*;
+
+/// A growing triangle list with positions, normals and colours.
+#[derive(Default)]
+pub struct MeshBuilder {
+    positions: Vec<[f32; 3]>,
+    normals: Vec<[f32; 3]>,
+    colours: Vec<[f32; 4]>,
+    indices: Vec<u32>,
+}
+
+impl MeshBuilder {
+    /// Triangles so far.
+    pub fn triangle_count(&self) -> usize {
+        self.indices.len() / 3
+    }
+
+    /// Whether nothing was added.
+    pub fn is_empty(&self) -> bool {
+        self.indices.is_empty()
+    }
+
+    /// A flat quad `a b c d` (counter-clockwise seen from the side it faces).
+    pub fn quad(&mut self, corners: [Vec3; 4], colour: Color) {
+        let normal = (corners[1] - corners[0])
+            .cross(corners[2] - corners[0])
+            .normalize_or(Vec3::Y);
+        let base = self.positions.len() as u32;
+        let rgba = colour.to_linear().to_f32_array();
+        for corner in corners {
+            self.positions.push(corner.to_array());
+            self.normals.push(normal.to_array());
+            self.colours.push(rgba);
+        }
+        self.indices
+            .extend([base, base + 1, base + 2, base, base + 2, base + 3]);
+    }
+
+    /// A triangle with per-vertex positions, one normal and one colour.
+    pub fn triangle(&mut self, corners: [Vec3; 3], normal: Vec3, colour: Color) {
+        let base = self.positions.len() as u32;
+        let rgba = colour.to_linear().to_f32_array();
+        for corner in corners {
+            self.positions.push(corner.to_array());
+            self.normals.push(normal.to_array());
+            self.colours.push(rgba);
+        }
+        self.indices.extend([base, base + 1, base + 2]);
+    }
+
+    /// A box standing on `base` (its bottom centre), rotated by `yaw` about the vertical, with
+    /// walls and roof (no floor: it stands on the ground).
+    pub fn block(&mut self, base: Vec3, yaw: f32, size: Vec3, walls: Color, roof: Color) {
+        let rotation = Quat::from_rotation_y(-yaw);
+        let half = size / 2.0;
+        let corner =
+            |sx: f32, y: f32, sz: f32| base + rotation * Vec3::new(sx * half.x, y, sz * half.z);
+        let (b, t) = (0.0, size.y);
+        // Roof.
+        self.quad(
+            [
+                corner(-1.0, t, 1.0),
+                corner(1.0, t, 1.0),
+                corner(1.0, t, -1.0),
+                corner(-1.0, t, -1.0),
+            ],
+            roof,
+        );
+        // Walls, each counter-clockwise seen from outside.
+        let sides = [
+            ((-1.0, 1.0), (1.0, 1.0)),
+            ((1.0, 1.0), (1.0, -1.0)),
+            ((1.0, -1.0), (-1.0, -1.0)),
+            ((-1.0, -1.0), (-1.0, 1.0)),
+        ];
+        for ((ax, az), (bx, bz)) in sides {
+            self.quad(
+                [
+                    corner(ax, b, az),
+                    corner(bx, b, bz),
+                    corner(bx, t, bz),
+                    corner(ax, t, az),
+                ],
+                walls,
+            );
+        }
+    }
+
+    /// A flat strip `width` wide along `points` (already at their heights), lifted by `lift`.
+    pub fn ribbon(&mut self, points: &[Vec3], width: f32, lift: f32, colour: Color) {
+        for pair in points.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            let along = Vec3::new(b.x - a.x, 0.0, b.z - a.z).normalize_or(Vec3::X);
+            let side = Vec3::new(-along.z, 0.0, along.x) * (width / 2.0);
+            let up = Vec3::Y * lift;
+            // Overlap the joints a little so bends show no gaps.
+            let extend = along * (width / 2.0);
+            let (a, b) = (a - extend, b + extend);
+            self.quad(
+                [a + side + up, b + side + up, b - side + up, a - side + up],
+                colour,
+            );
+        }
+    }
+
+    /// The finished mesh.
+    pub fn build(self) -> Mesh {
+        Mesh::new(
+            PrimitiveTopology::TriangleList,
+            RenderAssetUsages::RENDER_WORLD,
+        )
+        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, self.positions)
+        .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, self.normals)
+        .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, self.colours)
+        .with_inserted_indices(Indices::U32(self.indices))
+    }
+}
+
+/// Splits a long polyline so that no piece is longer than `max_step`, for draping on terrain.
+pub fn densify(points: &[Vec2], max_step: f32) -> Vec<Vec2> {
+    let mut out = Vec::new();
+    for pair in points.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        let pieces = ((b - a).length() / max_step).ceil().max(1.0) as usize;
+        for k in 0..pieces {
+            out.push(a.lerp(b, k as f32 / pieces as f32));
+        }
+    }
+    if let Some(last) = points.last() {
+        out.push(*last);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_block_has_a_roof_and_four_walls_facing_out() {
+        let mut builder = MeshBuilder::default();
+        builder.block(
+            Vec3::ZERO,
+            0.3,
+            Vec3::new(10.0, 20.0, 6.0),
+            Color::WHITE,
+            Color::BLACK,
+        );
+        assert_eq!(builder.triangle_count(), 10);
+        // Every face normal points away from the box's centre.
+        let centre = Vec3::new(0.0, 10.0, 0.0);
+        for (position, normal) in builder.positions.iter().zip(&builder.normals) {
+            let outwards = Vec3::from_array(*position) - centre;
+            assert!(
+                outwards.dot(Vec3::from_array(*normal)) > 0.0,
+                "{position:?} {normal:?}"
+            );
+        }
+        let top = builder
+            .positions
+            .iter()
+            .map(|p| p[1])
+            .fold(f32::MIN, f32::max);
+        assert_eq!(top, 20.0);
+    }
+
+    #[test]
+    fn densify_keeps_the_ends_and_limits_the_step() {
+        let line = [Vec2::ZERO, Vec2::new(1_000.0, 0.0)];
+        let dense = densify(&line, 300.0);
+        assert_eq!(dense.first(), Some(&Vec2::ZERO));
+        assert_eq!(dense.last(), Some(&Vec2::new(1_000.0, 0.0)));
+        assert!(
+            dense
+                .windows(2)
+                .all(|p| (p[1] - p[0]).length() <= 300.0 + 1e-3)
+        );
+    }
+}

@@ -1,0 +1,164 @@
+//! The ground: the terrain heightfield as one vertex-coloured mesh, the reservoir's water, and
+//! the [`Ground`] resource everything else stands on.
+
+use std::sync::Arc;
+
+use bevy::asset::RenderAssetUsages;
+use bevy::light::NotShadowCaster;
+use bevy::mesh::{Indices, PrimitiveTopology};
+use bevy::prelude::*;
+
+use super::{CityRoot, palette};
+use crate::model::geo::Local;
+use crate::model::terrain::{GridSpec, Heightfield, Landscape, smoothstep};
+
+/// Vertical exaggeration of the terrain (1 = true scale).
+pub const VERTICAL_EXAGGERATION: f32 = 1.0;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(
+        Startup,
+        (build_ground, spawn_terrain_and_water)
+            .chain()
+            .in_set(GroundIsBuilt),
+    );
+}
+
+/// Startup work after which [`Ground`] exists.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GroundIsBuilt;
+
+/// The sampled terrain: heights for placing anything on the ground, and the landscape's
+/// functions (shoreline distance) for deciding where.
+#[derive(Resource, Clone)]
+pub struct Ground {
+    /// The rendered surface.
+    pub field: Arc<Heightfield>,
+    /// The landscape it was sampled from.
+    pub landscape: Arc<Landscape>,
+}
+
+impl Ground {
+    /// World height of the ground at `(x, z)`.
+    pub fn height(&self, x: f32, z: f32) -> f32 {
+        self.field.height_at(Local::new(x, z))
+    }
+
+    /// A point on the ground.
+    pub fn point(&self, x: f32, z: f32) -> Vec3 {
+        Vec3::new(x, self.height(x, z), z)
+    }
+}
+
+fn build_ground(mut commands: Commands) {
+    let landscape = Landscape::new();
+    let field = Heightfield::sample(&landscape, &GridSpec::REGION, VERTICAL_EXAGGERATION);
+    commands.insert_resource(Ground {
+        field: Arc::new(field),
+        landscape: Arc::new(landscape),
+    });
+}
+
+/// The colour of the land at an altitude, on a slope (`steepness` 0 flat .. 1 cliff), at a
+/// distance from the water.
+fn land_colour(altitude: f32, steepness: f32, shore_distance: f32) -> Color {
+    let steppe = palette::STEPPE.to_linear();
+    let meadow = palette::MEADOW.to_linear();
+    let rock = palette::ROCK.to_linear();
+    let snow = palette::SNOW.to_linear();
+    let sand = palette::SAND.to_linear();
+    // Irrigated greener land near the water and the foothills, steppe between.
+    let green = (1.0 - smoothstep(800.0, 4_000.0, shore_distance)) * 0.6
+        + smoothstep(750.0, 1_100.0, altitude) * (1.0 - smoothstep(1_600.0, 2_400.0, altitude));
+    let mut colour = steppe.mix(&meadow, green.clamp(0.0, 1.0));
+    colour = colour.mix(&sand, 1.0 - smoothstep(0.0, 350.0, shore_distance));
+    let rocky = smoothstep(1_700.0, 2_800.0, altitude).max(smoothstep(0.35, 0.7, steepness));
+    colour = colour.mix(&rock, rocky);
+    let snowy = smoothstep(3_300.0, 3_900.0, altitude) * (1.0 - smoothstep(0.55, 0.85, steepness));
+    colour = colour.mix(&snow, snowy);
+    Color::LinearRgba(colour)
+}
+
+fn terrain_mesh(ground: &Ground) -> Mesh {
+    let field = &ground.field;
+    let (columns, rows) = (field.xs.len(), field.zs.len());
+    let mut positions = Vec::with_capacity(columns * rows);
+    let mut normals = Vec::with_capacity(columns * rows);
+    let mut colours = Vec::with_capacity(columns * rows);
+    for j in 0..rows {
+        for i in 0..columns {
+            let (x, z) = (field.xs[i], field.zs[j]);
+            let height = field.heights[field.index(i, j)];
+            positions.push([x, height, z]);
+            // Central differences over the neighbouring vertices.
+            let (i0, i1) = (i.saturating_sub(1), (i + 1).min(columns - 1));
+            let (j0, j1) = (j.saturating_sub(1), (j + 1).min(rows - 1));
+            let dx = (field.heights[field.index(i1, j)] - field.heights[field.index(i0, j)])
+                / (field.xs[i1] - field.xs[i0]);
+            let dz = (field.heights[field.index(i, j1)] - field.heights[field.index(i, j0)])
+                / (field.zs[j1] - field.zs[j0]);
+            let normal = Vec3::new(-dx, 1.0, -dz).normalize();
+            normals.push(normal.to_array());
+            let altitude = field.altitudes[field.index(i, j)];
+            let shore = ground.landscape.shore_distance(Local::new(x, z));
+            let colour = land_colour(altitude, 1.0 - normal.y, shore);
+            colours.push(colour.to_linear().to_f32_array());
+        }
+    }
+    Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::RENDER_WORLD,
+    )
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colours)
+    .with_inserted_indices(Indices::U32(field.triangle_indices()))
+}
+
+fn spawn_terrain_and_water(
+    mut commands: Commands,
+    ground: Res<Ground>,
+    root: Single<Entity, With<CityRoot>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    let terrain = commands
+        .spawn((
+            Name::new("Terrain"),
+            Mesh3d(meshes.add(terrain_mesh(&ground))),
+            MeshMaterial3d(materials.add(StandardMaterial {
+                base_color: Color::WHITE,
+                perceptual_roughness: 0.97,
+                reflectance: 0.15,
+                ..default()
+            })),
+            NotShadowCaster,
+        ))
+        .id();
+    // The water is a plane at the reservoir's level over the basin's extent; the terrain rises
+    // above it everywhere else, so the shoreline is where the two meet.
+    let (min_x, max_x) = (-25_000.0, 130_000.0);
+    let (min_z, max_z) = (-50_000.0, -3_000.0);
+    let water = commands
+        .spawn((
+            Name::new("Kapchagay reservoir"),
+            Mesh3d(
+                meshes.add(
+                    Plane3d::default()
+                        .mesh()
+                        .size(max_x - min_x, max_z - min_z)
+                        .subdivisions(32),
+                ),
+            ),
+            MeshMaterial3d(materials.add(StandardMaterial {
+                base_color: palette::WATER,
+                perceptual_roughness: 0.12,
+                reflectance: 0.6,
+                ..default()
+            })),
+            Transform::from_xyz((min_x + max_x) / 2.0, 0.0, (min_z + max_z) / 2.0),
+            NotShadowCaster,
+        ))
+        .id();
+    commands.entity(*root).add_children(&[terrain, water]);
+}

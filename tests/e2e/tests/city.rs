@@ -1,0 +1,81 @@
+//! End-to-end: the 3D city. The landmarks' glTF models load and stand in the world, the
+//! overview stays within the draw-call and triangle budgets, and the three views the README
+//! shows render as pictures, not blank or flat canvases.
+
+use alatau_e2e::browser::{BrowserOptions, Page};
+use alatau_e2e::image_stats::ImageStats;
+use alatau_e2e::server::SiteServer;
+use alatau_e2e::{output_dir_from_env, site_dir_from_env};
+
+/// The README's views: the overview, the Gate District with the Iconic Complex, the KAIST campus.
+const GATE_VIEW: &str = "#cam=-9400,27000,1500,215,12";
+const KAIST_VIEW: &str = "#cam=-7100,12700,1100,40,30";
+
+fn open(server: &SiteServer, hash: &str) -> Page {
+    let url = format!("{}{hash}", server.url());
+    let page = Page::open(&url, &BrowserOptions::default()).expect("open the page in Chromium");
+    page.wait_ready().expect("window.alatau.ready resolves");
+    page
+}
+
+fn screenshot_stats(page: &Page, name: &str) -> ImageStats {
+    let png = page.screenshot().expect("screenshot");
+    std::fs::write(output_dir_from_env().join(name), &png).expect("save screenshot");
+    ImageStats::of_png(&png).expect("decode screenshot")
+}
+
+#[test]
+fn the_landmarks_load_and_the_city_is_built_before_ready() {
+    let server = SiteServer::start(&site_dir_from_env(), "127.0.0.1", 0).expect("serve");
+    let page = open(&server, "");
+    let scene = &page.state().expect("state()")["scene"];
+    assert_eq!(scene["built"], true, "{scene}");
+    let mut landmarks: Vec<&str> = scene["landmarks"]
+        .as_array()
+        .expect("landmark list")
+        .iter()
+        .filter_map(|id| id.as_str())
+        .collect();
+    landmarks.sort_unstable();
+    assert_eq!(landmarks, ["iconic-complex", "kaist-kazakhstan"], "{scene}");
+    let buildings = scene["buildings"].as_u64().unwrap_or(0);
+    assert!(buildings > 5_000, "procedural massing: {scene}");
+    assert!(page.console_errors().is_empty(), "{:#?}", page.console_errors());
+}
+
+#[test]
+fn the_overview_stays_within_the_draw_call_and_triangle_budgets() {
+    let server = SiteServer::start(&site_dir_from_env(), "127.0.0.1", 0).expect("serve");
+    let page = open(&server, "");
+    let stats = page.render_stats(3).expect("render stats");
+    eprintln!("overview: {stats:?}");
+    assert!(stats.draw_calls_per_frame > 5.0, "the probe counts draws: {stats:?}");
+    assert!(stats.draw_calls_per_frame <= 150.0, "design note budget: {stats:?}");
+    assert!(stats.triangles_per_frame > 100_000.0, "terrain and massing: {stats:?}");
+    assert!(stats.triangles_per_frame <= 1_500_000.0, "design note budget: {stats:?}");
+}
+
+#[test]
+fn the_overview_the_gate_district_and_the_kaist_campus_render() {
+    let server = SiteServer::start(&site_dir_from_env(), "127.0.0.1", 0).expect("serve");
+    for (name, hash) in [
+        ("city-overview.png", ""),
+        ("city-gate.png", GATE_VIEW),
+        ("city-kaist.png", KAIST_VIEW),
+    ] {
+        let page = open(&server, hash);
+        // Let the camera settle on the linked pose and draw it.
+        let frame = page.state().expect("state")["frame"].as_u64().unwrap_or(0);
+        page.wait_for(
+            &format!("window.alatau.state().frame > {}", frame + 2),
+            std::time::Duration::from_secs(60),
+        )
+        .expect("frames keep coming");
+        let stats = screenshot_stats(&page, name);
+        assert!(
+            stats.looks_rendered() && stats.distinct_colours >= 40,
+            "{name} must show the city, not a blank or flat canvas: {stats:?}"
+        );
+        assert!(page.console_errors().is_empty(), "{name}: {:#?}", page.console_errors());
+    }
+}
