@@ -6,6 +6,7 @@ use bevy::prelude::*;
 use bevy::world_serialization::WorldInstanceReady;
 
 use super::terrain::Ground;
+use super::zones::CLUSTER_LIFT_M;
 use super::{CityBuilt, CityRoot, RecordId};
 use crate::data::CityData;
 use crate::model::geo::{LatLon, Local, to_local};
@@ -77,7 +78,11 @@ fn spawn_landmarks(
                 RecordId(project_id.to_owned()),
                 Landmark { model },
                 WorldAssetRoot(asset_server.load(GltfAssetLabel::Scene(0).from_asset(model))),
-                Transform::from_translation(ground.point(at.x, at.z)).with_rotation(rotation),
+                // On the cluster zone's ground, which lies a little above the terrain.
+                Transform::from_translation(
+                    ground.point(at.x, at.z) + Vec3::Y * (CLUSTER_LIFT_M + 0.2),
+                )
+                .with_rotation(rotation),
             ))
             .observe(|ready: On<WorldInstanceReady>, mut commands: Commands| {
                 commands.entity(ready.entity).insert(LandmarkShown);

@@ -48,3 +48,95 @@ fn spawn_city_root(mut commands: Commands) {
         Visibility::default(),
     ));
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::data::CityData;
+    use crate::model::validate::load_snapshot;
+
+    /// The scene's data-driven parts, headless: no renderer, no window, no glTF.
+    fn app_with_city() -> App {
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, AssetPlugin::default()))
+            .init_asset::<Mesh>()
+            .init_asset::<StandardMaterial>()
+            .add_systems(Startup, spawn_city_root.before(terrain::GroundIsBuilt))
+            .add_plugins((
+                terrain::plugin,
+                ground_lines::plugin,
+                zones::plugin,
+                massing::plugin,
+            ));
+        app.update();
+        let text = include_str!("../../assets/data/alatau.json");
+        let snapshot = load_snapshot("alatau.json", text).expect("the bundled snapshot");
+        app.insert_resource(CityData(Arc::new(snapshot)));
+        app.update();
+        app
+    }
+
+    #[test]
+    fn every_district_and_cluster_zone_is_drawn_from_the_snapshot() {
+        let mut app = app_with_city();
+        let drawn: BTreeSet<String> = app
+            .world_mut()
+            .query_filtered::<&RecordId, With<Mesh3d>>()
+            .iter(app.world())
+            .map(|id| id.0.clone())
+            .collect();
+        let data = app.world().resource::<CityData>().clone();
+        for id in data
+            .districts
+            .iter()
+            .map(|d| &d.id)
+            .chain(data.clusters.iter().map(|c| &c.id))
+        {
+            assert!(drawn.contains(id), "{id} is not drawn; drawn: {drawn:?}");
+        }
+    }
+
+    #[test]
+    fn the_massing_is_merged_into_few_meshes() {
+        let app = app_with_city();
+        let stats = app.world().resource::<massing::MassingStats>();
+        assert!(stats.buildings > 5_000, "{stats:?}");
+        assert!(
+            stats.meshes <= 16,
+            "one mesh per group keeps draw calls flat: {stats:?}"
+        );
+        assert!(stats.triangles < 600_000, "{stats:?}");
+    }
+
+    #[test]
+    fn the_ground_falls_towards_the_reservoir_under_the_city() {
+        let app = app_with_city();
+        let ground = app.world().resource::<terrain::Ground>();
+        // World y is metres above the reservoir (475 m above sea level).
+        let zhetygen = ground.height(0.0, 0.0);
+        let almaty_edge = ground.height(-12_000.0, 35_000.0);
+        assert!((20.0..70.0).contains(&zhetygen), "Zhetygen at {zhetygen} m");
+        assert!(
+            almaty_edge > zhetygen + 100.0,
+            "Almaty's edge at {almaty_edge} m"
+        );
+        let names: Vec<String> = app
+            .world()
+            .iter_entities()
+            .filter_map(|entity| entity.get::<Name>().map(|name| name.to_string()))
+            .collect();
+        for expected in [
+            "Terrain",
+            "Kapchagay reservoir",
+            "Roads, railway, rivers and runway",
+        ] {
+            assert!(
+                names.iter().any(|n| n == expected),
+                "{expected} in {names:?}"
+            );
+        }
+    }
+}

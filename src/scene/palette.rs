@@ -37,9 +37,9 @@ pub const TOWN: Color = Color::srgb(0.80, 0.78, 0.75);
 /// Golf greens.
 pub const GOLF: Color = Color::srgb(0.45, 0.62, 0.38);
 /// District ground tint.
-pub const DISTRICT: Color = Color::srgb(0.93, 0.91, 0.85);
+pub const DISTRICT: Color = Color::srgb(0.90, 0.88, 0.82);
 /// Towers' glass.
-pub const GLASS: Color = Color::srgb(0.62, 0.72, 0.80);
+pub const GLASS: Color = Color::srgb(0.74, 0.80, 0.85);
 /// Containers, three liveries.
 pub const CONTAINER_RUST: Color = Color::srgb(0.66, 0.33, 0.24);
 /// See [`CONTAINER_RUST`].

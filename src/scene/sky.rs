@@ -8,6 +8,7 @@ use bevy::prelude::*;
 
 use super::palette;
 use crate::AppSystems;
+use crate::model::terrain::smoothstep;
 
 /// Radius of the sky dome, metres: inside the camera's far plane.
 const SKY_RADIUS_M: f32 = 350_000.0;
@@ -24,15 +25,16 @@ struct SkyDome;
 
 /// A hemisphere (and a skirt below the horizon) seen from inside, coloured by elevation.
 fn dome_mesh() -> Mesh {
-    const RINGS: usize = 12;
+    const RINGS: usize = 16;
     const SEGMENTS: usize = 32;
     let (haze, zenith) = (palette::HAZE.to_linear(), palette::ZENITH.to_linear());
     let mut positions = Vec::new();
     let mut colours = Vec::new();
     for ring in 0..=RINGS {
-        // From 10 degrees below the horizon to the zenith.
-        let elevation = (-10.0 + 100.0 * ring as f32 / RINGS as f32).to_radians();
-        let t = (elevation.sin().max(0.0)).powf(0.6);
+        // From 30 degrees below the horizon (haze, under the far terrain) to the zenith; the
+        // haze holds for the first degrees above the horizon, where the far land fades into it.
+        let elevation = (-30.0 + 120.0 * ring as f32 / RINGS as f32).to_radians();
+        let t = smoothstep(0.02, 0.6, elevation.sin());
         let colour = haze.mix(&zenith, t).to_f32_array();
         for segment in 0..=SEGMENTS {
             let azimuth = std::f32::consts::TAU * segment as f32 / SEGMENTS as f32;
@@ -94,7 +96,6 @@ fn follow_camera(
     camera: Single<&Transform, (With<Camera3d>, Without<SkyDome>)>,
     mut sky: Single<&mut Transform, With<SkyDome>>,
 ) {
-    let eye = camera.translation;
-    // Centred below the eye at ground level, so the horizon band sits on the horizon.
-    sky.translation = Vec3::new(eye.x, 0.0, eye.z);
+    // Centred on the eye, so the haze band sits on the horizon from any height.
+    sky.translation = camera.translation;
 }

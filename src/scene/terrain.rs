@@ -10,7 +10,7 @@ use bevy::prelude::*;
 
 use super::{CityRoot, palette};
 use crate::model::geo::Local;
-use crate::model::terrain::{GridSpec, Heightfield, Landscape, smoothstep};
+use crate::model::terrain::{GridSpec, Heightfield, Landscape, fbm, smoothstep};
 
 /// Vertical exaggeration of the terrain (1 = true scale).
 pub const VERTICAL_EXAGGERATION: f32 = 1.0;
@@ -61,7 +61,7 @@ fn build_ground(mut commands: Commands) {
 
 /// The colour of the land at an altitude, on a slope (`steepness` 0 flat .. 1 cliff), at a
 /// distance from the water.
-fn land_colour(altitude: f32, steepness: f32, shore_distance: f32) -> Color {
+fn land_colour(at: Local, altitude: f32, steepness: f32, shore_distance: f32) -> Color {
     let steppe = palette::STEPPE.to_linear();
     let meadow = palette::MEADOW.to_linear();
     let rock = palette::ROCK.to_linear();
@@ -70,11 +70,14 @@ fn land_colour(altitude: f32, steepness: f32, shore_distance: f32) -> Color {
     // Irrigated greener land near the water and the foothills, steppe between.
     let green = (1.0 - smoothstep(800.0, 4_000.0, shore_distance)) * 0.6
         + smoothstep(750.0, 1_100.0, altitude) * (1.0 - smoothstep(1_600.0, 2_400.0, altitude));
+    // Patches of fields and fallow, so the plain reads as land rather than a flat card.
+    let patches = fbm(at.x / 2_500.0, at.z / 2_500.0, 3);
+    let green = green + (patches - 0.5) * 0.7;
     let mut colour = steppe.mix(&meadow, green.clamp(0.0, 1.0));
     colour = colour.mix(&sand, 1.0 - smoothstep(0.0, 350.0, shore_distance));
     let rocky = smoothstep(1_700.0, 2_800.0, altitude).max(smoothstep(0.35, 0.7, steepness));
     colour = colour.mix(&rock, rocky);
-    let snowy = smoothstep(3_300.0, 3_900.0, altitude) * (1.0 - smoothstep(0.55, 0.85, steepness));
+    let snowy = smoothstep(3_500.0, 4_100.0, altitude) * (1.0 - smoothstep(0.45, 0.75, steepness));
     colour = colour.mix(&snow, snowy);
     Color::LinearRgba(colour)
 }
@@ -101,7 +104,7 @@ fn terrain_mesh(ground: &Ground) -> Mesh {
             normals.push(normal.to_array());
             let altitude = field.altitudes[field.index(i, j)];
             let shore = ground.landscape.shore_distance(Local::new(x, z));
-            let colour = land_colour(altitude, 1.0 - normal.y, shore);
+            let colour = land_colour(Local::new(x, z), altitude, 1.0 - normal.y, shore);
             colours.push(colour.to_linear().to_f32_array());
         }
     }

@@ -12,6 +12,11 @@ use crate::model::geo::Local;
 use crate::model::polygon::triangulate;
 use crate::model::validate::footprint_local;
 
+/// Height of district areas above the terrain, metres.
+pub const DISTRICT_LIFT_M: f32 = 2.0;
+/// Height of cluster zones above the terrain, metres (above the districts they lie in).
+pub const CLUSTER_LIFT_M: f32 = 3.0;
+
 /// Longest edge of a draped triangle, metres: short enough to follow the terrain.
 const DRAPE_EDGE_M: f32 = 450.0;
 

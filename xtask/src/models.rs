@@ -387,19 +387,19 @@ pub fn kaist_campus() -> Model {
         g.cuboid(x, z, w, d, 0.0, storeys as f32 * 4.2);
         area += w * d * storeys as f32;
     };
-    // The quad is 190 x 120 m; halls on its four sides.
-    hall(&mut halls, 0.0, -84.0, 190.0, 24.0, 5);
-    hall(&mut halls, 0.0, 84.0, 190.0, 24.0, 5);
-    hall(&mut halls, -112.0, 0.0, 24.0, 120.0, 4);
-    hall(&mut halls, 112.0, 0.0, 24.0, 120.0, 4);
+    // The quad is 240 x 160 m; halls on its four sides.
+    hall(&mut halls, 0.0, -98.0, 250.0, 30.0, 6);
+    hall(&mut halls, 0.0, 98.0, 250.0, 30.0, 6);
+    hall(&mut halls, -142.0, 0.0, 30.0, 166.0, 5);
+    hall(&mut halls, 142.0, 0.0, 30.0, 166.0, 5);
     // A research tower at the north-east corner.
-    hall(&mut halls, 150.0, -120.0, 36.0, 36.0, 9);
+    hall(&mut halls, 190.0, -140.0, 42.0, 42.0, 12);
     let mut library = Geometry::default();
-    let drum = squircle(-150.0, 110.0, 30.0, 30.0, 0.0, 24);
-    library.prism(&drum, &drum, 0.0, 22.0, true);
+    let drum = squircle(-190.0, 130.0, 38.0, 38.0, 0.0, 28);
+    library.prism(&drum, &drum, 0.0, 24.0, true);
     area += outline_area(&drum) * 4.0;
     let mut quad = Geometry::default();
-    let lawn = rectangle(0.0, 0.0, 196.0, 140.0);
+    let lawn = rectangle(0.0, 0.0, 254.0, 166.0);
     quad.prism(&lawn, &lawn, 0.0, 0.3, true);
     Model {
         name: "KaistCampus",

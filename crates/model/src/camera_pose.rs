@@ -36,11 +36,11 @@ impl CameraPose {
     /// The start view: the whole corridor seen from the south-west, looking north-east towards
     /// the reservoir.
     pub const OVERVIEW: CameraPose = CameraPose {
-        x: 0.0,
-        z: 2_000.0,
-        distance: 42_000.0,
-        yaw: 30.0,
-        pitch: 32.0,
+        x: 1_500.0,
+        z: 1_000.0,
+        distance: 56_000.0,
+        yaw: 25.0,
+        pitch: 20.0,
     };
 
     /// The same pose brought inside the limits; non-finite numbers fall back to the overview's.

@@ -440,40 +440,26 @@ fn fill_cell(
             }
         }
         Character::Campus => {
-            if rng.unit() < 0.2 {
+            if rng.unit() < 0.25 {
                 return; // Lawns between the buildings.
             }
-            let kind = if mask_noise(at, 1_200.0, area.seed) > 0.6 {
+            let hospital = mask_noise(at, 1_200.0, area.seed) > 0.6;
+            let kind = if hospital {
                 BuildingKind::Hospital
             } else {
                 BuildingKind::Campus
             };
-            let height = rng.range(14.0, 30.0);
-            // An L or a courtyard of academic wings.
-            push(
-                result,
-                group,
-                kind,
-                offset(at, yaw, 0.0, -plot * 0.35),
-                yaw,
-                (plot, 22.0, height),
-            );
-            push(
-                result,
-                group,
-                kind,
-                offset(at, yaw, -plot * 0.4, 0.0),
-                yaw,
-                (22.0, plot * 0.8, height),
-            );
-            if kind == BuildingKind::Hospital {
+            // Academic and clinical buildings round courtyards, four to eight storeys.
+            let height = rng.range(4.0, 8.0).floor() * 4.0;
+            perimeter_block_of(result, group, kind, at, yaw, (plot * 0.85, 26.0, height));
+            if hospital {
                 push(
                     result,
                     group,
                     kind,
-                    offset(at, yaw, 0.15 * plot, 0.1 * plot),
+                    at,
                     yaw,
-                    (plot * 0.5, plot * 0.4, height + 12.0),
+                    (plot * 0.3, plot * 0.3, height + 16.0),
                 );
             }
         }
@@ -558,7 +544,7 @@ fn fill_cell(
     }
 }
 
-/// Four slabs round a courtyard.
+/// Four slabs of city block round a courtyard.
 fn perimeter_block(
     result: &mut MassingPlan,
     group: &str,
@@ -567,40 +553,37 @@ fn perimeter_block(
     plot: f32,
     height: f32,
 ) {
-    let depth = 18.0;
+    perimeter_block_of(
+        result,
+        group,
+        BuildingKind::Block,
+        at,
+        yaw,
+        (plot, 18.0, height),
+    );
+}
+
+/// Four slabs round a courtyard, stepping down in height; `size` is (plot side, slab depth,
+/// tallest slab's height).
+fn perimeter_block_of(
+    result: &mut MassingPlan,
+    group: &str,
+    kind: BuildingKind,
+    at: Local,
+    yaw: f32,
+    (plot, depth, height): (f32, f32, f32),
+) {
     let half = plot / 2.0 - depth / 2.0;
-    push(
-        result,
-        group,
-        BuildingKind::Block,
-        offset(at, yaw, 0.0, -half),
-        yaw,
-        (plot, depth, height),
-    );
-    push(
-        result,
-        group,
-        BuildingKind::Block,
-        offset(at, yaw, 0.0, half),
-        yaw,
-        (plot, depth, height * 0.8),
-    );
-    push(
-        result,
-        group,
-        BuildingKind::Block,
-        offset(at, yaw, -half, 0.0),
-        yaw,
-        (depth, plot - 2.0 * depth, height * 0.9),
-    );
-    push(
-        result,
-        group,
-        BuildingKind::Block,
-        offset(at, yaw, half, 0.0),
-        yaw,
-        (depth, plot - 2.0 * depth, height * 0.7),
-    );
+    let inner = plot - 2.0 * depth;
+    let slabs = [
+        (0.0, -half, (plot, depth, height)),
+        (0.0, half, (plot, depth, height * 0.8)),
+        (-half, 0.0, (depth, inner, height * 0.9)),
+        (half, 0.0, (depth, inner, height * 0.7)),
+    ];
+    for (dx, dz, size) in slabs {
+        push(result, group, kind, offset(at, yaw, dx, dz), yaw, size);
+    }
 }
 
 /// Parallel slabs of housing.

@@ -281,7 +281,7 @@ fn value_noise(x: f32, z: f32) -> f32 {
 }
 
 /// Fractal value noise in `[0, 1)`.
-fn fbm(x: f32, z: f32, octaves: u32) -> f32 {
+pub fn fbm(x: f32, z: f32, octaves: u32) -> f32 {
     let (mut sum, mut amplitude, mut frequency, mut total) = (0.0, 0.5, 1.0, 0.0);
     for octave in 0..octaves {
         let offset = octave as f32 * 31.7;

@@ -40,7 +40,11 @@ fn the_landmarks_load_and_the_city_is_built_before_ready() {
     assert_eq!(landmarks, ["iconic-complex", "kaist-kazakhstan"], "{scene}");
     let buildings = scene["buildings"].as_u64().unwrap_or(0);
     assert!(buildings > 5_000, "procedural massing: {scene}");
-    assert!(page.console_errors().is_empty(), "{:#?}", page.console_errors());
+    assert!(
+        page.console_errors().is_empty(),
+        "{:#?}",
+        page.console_errors()
+    );
 }
 
 #[test]
@@ -49,10 +53,22 @@ fn the_overview_stays_within_the_draw_call_and_triangle_budgets() {
     let page = open(&server, "");
     let stats = page.render_stats(3).expect("render stats");
     eprintln!("overview: {stats:?}");
-    assert!(stats.draw_calls_per_frame > 5.0, "the probe counts draws: {stats:?}");
-    assert!(stats.draw_calls_per_frame <= 150.0, "design note budget: {stats:?}");
-    assert!(stats.triangles_per_frame > 100_000.0, "terrain and massing: {stats:?}");
-    assert!(stats.triangles_per_frame <= 1_500_000.0, "design note budget: {stats:?}");
+    assert!(
+        stats.draw_calls_per_frame > 5.0,
+        "the probe counts draws: {stats:?}"
+    );
+    assert!(
+        stats.draw_calls_per_frame <= 150.0,
+        "design note budget: {stats:?}"
+    );
+    assert!(
+        stats.triangles_per_frame > 100_000.0,
+        "terrain and massing: {stats:?}"
+    );
+    assert!(
+        stats.triangles_per_frame <= 1_500_000.0,
+        "design note budget: {stats:?}"
+    );
 }
 
 #[test]
@@ -76,6 +92,10 @@ fn the_overview_the_gate_district_and_the_kaist_campus_render() {
             stats.looks_rendered() && stats.distinct_colours >= 40,
             "{name} must show the city, not a blank or flat canvas: {stats:?}"
         );
-        assert!(page.console_errors().is_empty(), "{name}: {:#?}", page.console_errors());
+        assert!(
+            page.console_errors().is_empty(),
+            "{name}: {:#?}",
+            page.console_errors()
+        );
     }
 }

@@ -224,11 +224,11 @@ fn the_api_switches_language_and_resets_the_view() {
     page.eval("window.alatau.resetView()").expect("resetView");
     let distance = page
         .wait_for(
-            "(() => { const d = window.alatau.state().camera.distance; return d > 40000 ? d : null; })()",
+            "(() => { const d = window.alatau.state().camera.distance; return d > 54000 ? d : null; })()",
             Duration::from_secs(60),
         )
         .expect("the camera flies back to the overview");
-    assert!(distance.as_f64().unwrap_or(0.0) <= 42_000.5, "{distance}");
+    assert!(distance.as_f64().unwrap_or(0.0) <= 56_000.5, "{distance}");
     page.wait_for("location.hash.includes('lang=kk')", Duration::from_secs(30))
         .expect("the hash follows the language");
 }
