@@ -80,11 +80,12 @@ fn spawn_camera(mut commands: Commands) {
         // The neutral tonemappers need LUTs we do not ship; this one needs none.
         Tonemapping::ReinhardLuminance,
         DistanceFog {
-            color: palette::HAZE,
+            color: palette::HAZE_RADIANCE,
             directional_light_color: palette::SUN_GLARE,
             directional_light_exponent: 20.0,
-            // Haze that softens the far plain and hides the terrain's edge in the sky.
-            falloff: FogFalloff::from_visibility_colors(180_000.0, palette::HAZE, palette::HAZE),
+            // Haze that barely touches the city at overview distance (~15 % at 56 km), softens
+            // the far plain and hides the terrain's edge in the sky's horizon band.
+            falloff: FogFalloff::from_visibility_squared(260_000.0),
         },
         OrbitCamera::new(pose),
         camera_transform(&pose, flat_ground),

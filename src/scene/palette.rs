@@ -2,10 +2,13 @@
 
 use bevy::prelude::Color;
 
-/// Horizon haze.
+/// Horizon haze as a tint (ambient light).
 pub const HAZE: Color = Color::srgb(0.80, 0.85, 0.90);
-/// The sky overhead.
-pub const ZENITH: Color = Color::srgb(0.42, 0.60, 0.82);
+/// Horizon haze as radiance, for the fog, the sky's horizon and the clear colour: brighter than
+/// 1 because, like the sunlit land it fades into, it passes through the tonemapper.
+pub const HAZE_RADIANCE: Color = Color::linear_rgb(1.30, 1.42, 1.60);
+/// The sky overhead, as radiance.
+pub const ZENITH_RADIANCE: Color = Color::linear_rgb(0.35, 0.55, 0.95);
 /// Fog tint looking into the sun.
 pub const SUN_GLARE: Color = Color::srgb(1.0, 0.93, 0.80);
 /// Sunlight.

@@ -14,7 +14,7 @@ use crate::model::terrain::smoothstep;
 const SKY_RADIUS_M: f32 = 350_000.0;
 
 pub(super) fn plugin(app: &mut App) {
-    app.insert_resource(ClearColor(palette::HAZE))
+    app.insert_resource(ClearColor(palette::HAZE_RADIANCE))
         .add_systems(Startup, spawn_sky)
         .add_systems(Update, follow_camera.in_set(AppSystems::Render));
 }
@@ -27,7 +27,10 @@ struct SkyDome;
 fn dome_mesh() -> Mesh {
     const RINGS: usize = 16;
     const SEGMENTS: usize = 32;
-    let (haze, zenith) = (palette::HAZE.to_linear(), palette::ZENITH.to_linear());
+    let (haze, zenith) = (
+        palette::HAZE_RADIANCE.to_linear(),
+        palette::ZENITH_RADIANCE.to_linear(),
+    );
     let mut positions = Vec::new();
     let mut colours = Vec::new();
     for ring in 0..=RINGS {

@@ -77,7 +77,10 @@ fn land_colour(at: Local, altitude: f32, steepness: f32, shore_distance: f32) ->
     colour = colour.mix(&sand, 1.0 - smoothstep(0.0, 350.0, shore_distance));
     let rocky = smoothstep(1_700.0, 2_800.0, altitude).max(smoothstep(0.35, 0.7, steepness));
     colour = colour.mix(&rock, rocky);
-    let snowy = smoothstep(3_500.0, 4_100.0, altitude) * (1.0 - smoothstep(0.45, 0.75, steepness));
+    // A ragged snowline on the highest crests only.
+    let snowline = 3_750.0 + (patches - 0.5) * 500.0;
+    let snowy =
+        smoothstep(snowline, snowline + 450.0, altitude) * (1.0 - smoothstep(0.35, 0.6, steepness));
     colour = colour.mix(&snow, snowy);
     Color::LinearRgba(colour)
 }

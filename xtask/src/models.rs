@@ -114,8 +114,10 @@ impl Geometry {
                 self.positions.push([p[0], top, p[1]]);
                 self.normals.push([0.0, 1.0, 0.0]);
             }
+            // The outline runs counter-clockwise seen from above: a fan keeps that winding,
+            // so the cap faces up.
             for k in 1..n as u32 - 1 {
-                self.indices.extend([base, base + k + 1, base + k]);
+                self.indices.extend([base, base + k, base + k + 1]);
             }
         }
     }
@@ -807,6 +809,35 @@ mod tests {
                     "assets/models/{} is stale: run `cargo xtask bake-models`",
                     model.file
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn every_triangle_faces_the_way_its_normal_says() {
+        for model in all() {
+            for part in &model.parts {
+                let g = &part.geometry;
+                for triangle in g.indices.chunks_exact(3) {
+                    let [a, b, c] = [0, 1, 2].map(|k| g.positions[triangle[k] as usize]);
+                    let (u, v) = (
+                        [b[0] - a[0], b[1] - a[1], b[2] - a[2]],
+                        [c[0] - a[0], c[1] - a[1], c[2] - a[2]],
+                    );
+                    let winding = [
+                        u[1] * v[2] - u[2] * v[1],
+                        u[2] * v[0] - u[0] * v[2],
+                        u[0] * v[1] - u[1] * v[0],
+                    ];
+                    let normal = g.normals[triangle[0] as usize];
+                    let dot: f32 = (0..3).map(|k| winding[k] * normal[k]).sum();
+                    assert!(
+                        dot > 0.0,
+                        "{}/{}: triangle {triangle:?} is wound against its normal (culled)",
+                        model.name,
+                        part.name
+                    );
+                }
             }
         }
     }

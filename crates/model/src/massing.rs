@@ -393,30 +393,21 @@ fn fill_cell(
     match area.character {
         Character::Business { core } => {
             let from_core = core.distance(at);
-            if from_core < 1_300.0 {
-                // Towers rising towards the core, never above the landmark.
-                let rise = 1.0 - from_core / 1_300.0;
-                let height = rng.range(55.0, 95.0) + rise * rng.range(40.0, 110.0);
-                let side = rng.range(30.0, 44.0);
-                push(
-                    result,
-                    group,
-                    BuildingKind::Tower,
-                    at,
-                    yaw,
-                    (side, side, height),
-                );
-                let podium = Local::new(at.x, at.z);
-                push(
-                    result,
-                    group,
-                    BuildingKind::Block,
-                    podium,
-                    yaw,
-                    (plot, plot * 0.8, 14.0),
-                );
+            if from_core < 1_300.0 && rng.unit() < 0.6 {
+                business_tower(result, group, at, yaw, plot, 1.0 - from_core / 1_300.0, rng);
             } else if from_core < 3_200.0 {
-                perimeter_block(result, group, at, yaw, plot, rng.range(22.0, 48.0));
+                perimeter_block(result, group, at, yaw, plot * 0.92, rng.range(20.0, 48.0));
+                if rng.unit() < 0.12 {
+                    let height = rng.range(50.0, 85.0);
+                    push(
+                        result,
+                        group,
+                        BuildingKind::Tower,
+                        at,
+                        yaw,
+                        (26.0, 26.0, height),
+                    );
+                }
             } else if mask_noise(at, 1_400.0, area.seed) > 0.33 {
                 housing(result, group, at, yaw, plot, rng);
             }
@@ -542,6 +533,54 @@ fn fill_cell(
             }
         }
     }
+}
+
+/// A high-rise on a low podium: a square point tower or a slab, sometimes with a set-back top,
+/// taller towards the core (`rise` 0 at the edge of the core, 1 at its centre) but never above
+/// the landmark.
+fn business_tower(
+    result: &mut MassingPlan,
+    group: &str,
+    at: Local,
+    yaw: f32,
+    plot: f32,
+    rise: f32,
+    rng: &mut Rng,
+) {
+    let (width, depth) = if rng.unit() < 0.6 {
+        let side = rng.range(26.0, 40.0);
+        (side, side)
+    } else {
+        (rng.range(44.0, 62.0), rng.range(20.0, 26.0))
+    };
+    let height = (rng.range(45.0, 80.0) + rise * rng.range(30.0, 130.0)).min(230.0);
+    let shift = rng.range(-0.15, 0.15) * plot;
+    let centre = offset(at, yaw, shift, -shift * 0.5);
+    push(
+        result,
+        group,
+        BuildingKind::Tower,
+        centre,
+        yaw,
+        (width, depth, height),
+    );
+    if rng.unit() < 0.4 {
+        let top = rng.range(12.0, 30.0).min(250.0 - height);
+        push(
+            result,
+            group,
+            BuildingKind::Tower,
+            centre,
+            yaw,
+            (width * 0.7, depth * 0.7, height + top),
+        );
+    }
+    let podium = (
+        plot * rng.range(0.5, 0.7),
+        plot * rng.range(0.45, 0.6),
+        rng.range(7.0, 12.0),
+    );
+    push(result, group, BuildingKind::Block, at, yaw, podium);
 }
 
 /// Four slabs of city block round a courtyard.

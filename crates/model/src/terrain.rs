@@ -97,7 +97,11 @@ impl Landscape {
         if envelope > 0.0 {
             let ridges = ridged(at.x / 11_000.0, at.z / 7_000.0);
             let detail = ridged(at.x / 2_600.0 + 17.0, at.z / 2_600.0 + 5.0);
-            let massif = envelope.powf(1.4) * (1_900.0 + 1_400.0 * ridges + 400.0 * detail);
+            // Gullies: ridged noise across the slope, strongest on the flanks.
+            let gullies = ridged(at.x / 1_400.0 + 3.0, at.z / 3_000.0 - 9.0);
+            let flank = envelope * (1.0 - envelope) * 4.0;
+            let massif = envelope.powf(1.4) * (1_900.0 + 1_400.0 * ridges + 500.0 * detail)
+                + flank * 260.0 * (gullies - 0.5);
             land += massif;
         }
 
