@@ -434,7 +434,7 @@ pub fn all() -> Vec<Model> {
 }
 
 fn pad_to_four(bytes: &mut Vec<u8>, with: u8) {
-    while bytes.len() % 4 != 0 {
+    while !bytes.len().is_multiple_of(4) {
         bytes.push(with);
     }
 }

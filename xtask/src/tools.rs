@@ -43,38 +43,54 @@ pub fn ensure_lint_components() -> Result<()> {
     .context("clippy and rustfmt are needed: rustup component add clippy rustfmt")
 }
 
+/// Whether this process may install Debian packages (root, with apt-get).
+fn can_install_debian_packages() -> bool {
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
+        .unwrap_or(false);
+    is_root && cmd::exists("apt-get")
+}
+
+/// Installs Debian packages without questions.
+fn apt_install(packages: &[&str]) -> Result<()> {
+    let root = paths::root();
+    cmd::run(&root, "apt-get", &["update", "-q"], &[])?;
+    let mut args = vec!["install", "-y", "-q", "--no-install-recommends"];
+    args.extend_from_slice(packages);
+    cmd::run(
+        &root,
+        "apt-get",
+        &args,
+        &[("DEBIAN_FRONTEND", std::path::Path::new("noninteractive"))],
+    )
+}
+
+/// Makes sure npm is there (for the glTF Validator and wasm-opt): Debian's packages as root.
+pub fn ensure_npm() -> Result<()> {
+    if cmd::exists("npm") {
+        return Ok(());
+    }
+    if !can_install_debian_packages() {
+        bail!("npm is missing: install Node.js and npm (Debian: `sudo apt-get install nodejs npm`)");
+    }
+    apt_install(&["nodejs", "npm"])
+}
+
 /// Makes sure Chromium is there: installs Debian's package when running as root, else explains.
 pub fn ensure_chromium() -> Result<()> {
     let chromium = alatau_e2e::browser::chromium_path();
     if chromium.is_file() {
         return Ok(());
     }
-    let is_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
-        .unwrap_or(false);
-    if !is_root || !cmd::exists("apt-get") {
+    if !can_install_debian_packages() {
         bail!(
             "{} is missing: install Chromium (Debian: `sudo apt-get install chromium`) or set ALATAU_CHROMIUM",
             chromium.display()
         );
     }
-    let root = paths::root();
-    cmd::run(&root, "apt-get", &["update", "-q"], &[])?;
-    cmd::run(
-        &root,
-        "apt-get",
-        &[
-            "install",
-            "-y",
-            "-q",
-            "--no-install-recommends",
-            "chromium",
-            "fonts-dejavu-core",
-        ],
-        &[("DEBIAN_FRONTEND", std::path::Path::new("noninteractive"))],
-    )?;
+    apt_install(&["chromium", "fonts-dejavu-core"])?;
     if !chromium.is_file() {
         bail!(
             "installed chromium but {} is still missing",
@@ -96,9 +112,7 @@ fn npm_package(package: &str, version: &str, needed_for: &str) -> Result<PathBuf
     if modules.join(package).join("package.json").is_file() {
         return Ok(modules);
     }
-    if !cmd::exists("npm") {
-        bail!("{needed_for} comes from npm's {package} package: install Node.js and npm");
-    }
+    ensure_npm().with_context(|| format!("{needed_for} comes from npm's {package} package"))?;
     std::fs::create_dir_all(&prefix)?;
     let prefix_arg = prefix.display().to_string();
     cmd::run(
