@@ -73,7 +73,9 @@ pub fn ensure_npm() -> Result<()> {
         return Ok(());
     }
     if !can_install_debian_packages() {
-        bail!("npm is missing: install Node.js and npm (Debian: `sudo apt-get install nodejs npm`)");
+        bail!(
+            "npm is missing: install Node.js and npm (Debian: `sudo apt-get install nodejs npm`)"
+        );
     }
     apt_install(&["nodejs", "npm"])
 }
