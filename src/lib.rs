@@ -7,6 +7,7 @@
 pub mod camera;
 pub mod data;
 pub mod scene;
+pub mod selection;
 pub mod state;
 #[cfg(target_arch = "wasm32")]
 mod web;
@@ -47,7 +48,13 @@ impl Plugin for AppPlugin {
             )
                 .chain(),
         );
-        app.add_plugins((state::plugin, data::plugin, scene::plugin, camera::plugin));
+        app.add_plugins((
+            state::plugin,
+            data::plugin,
+            scene::plugin,
+            camera::plugin,
+            selection::plugin,
+        ));
         #[cfg(target_arch = "wasm32")]
         app.add_plugins(web::plugin);
     }

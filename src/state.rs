@@ -8,15 +8,27 @@ use serde_json::json;
 
 use crate::AppSystems;
 use crate::camera::OrbitCamera;
+use crate::data::CityData;
 use crate::model::camera_pose::CameraPose;
 use crate::model::format::Currency;
 use crate::model::lang::Lang;
+use crate::model::record_view::{RecordView, focus};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_message::<Intent>()
         .init_resource::<ExplorerState>()
-        .add_systems(Update, apply_intents.in_set(AppSystems::ApplyIntents));
+        .init_resource::<PendingFlight>()
+        .add_systems(
+            Update,
+            (apply_intents, settle_selection_and_flights)
+                .chain()
+                .in_set(AppSystems::ApplyIntents),
+        );
 }
+
+/// A flight asked for before the data arrived (a link opened with `select=`), or now.
+#[derive(Resource, Debug, Default, Clone, PartialEq)]
+pub struct PendingFlight(pub Option<String>);
 
 /// Something a user, a link or an embedding host asks the app to do.
 #[derive(Message, Clone, Debug, PartialEq)]
@@ -29,6 +41,15 @@ pub enum Intent {
     ResetView,
     /// Move the camera to a pose (from a link): a cut, not a flight.
     SetCamera(CameraPose),
+    /// Select a record (`None` clears the selection); `fly` also flies the camera to it.
+    Select {
+        /// Record id, or `None` to clear.
+        id: Option<String>,
+        /// Whether to fly to it.
+        fly: bool,
+    },
+    /// Fly to a record without changing the selection.
+    FlyTo(String),
     /// Stop everything with this panic message: proves the page's error overlay.
     DebugPanic(String),
 }
@@ -48,6 +69,7 @@ pub struct ExplorerState {
 pub fn apply_intents(
     mut intents: MessageReader<Intent>,
     mut state: ResMut<ExplorerState>,
+    mut pending: ResMut<PendingFlight>,
     mut cameras: Query<&mut OrbitCamera>,
 ) {
     for intent in intents.read() {
@@ -72,9 +94,60 @@ pub fn apply_intents(
                     camera.cut_to(pose.clamped());
                 }
             }
+            Intent::Select { id, fly } => {
+                if state.selection != *id {
+                    state.selection = id.clone();
+                }
+                if let (Some(id), true) = (id, fly) {
+                    pending.0 = Some(id.clone());
+                }
+            }
+            Intent::FlyTo(id) => pending.0 = Some(id.clone()),
             Intent::DebugPanic(message) => panic!("{message}"),
         }
     }
+}
+
+/// Once the data is there: drops a selection that names no record (with a warning) and flies to
+/// the pending record, keeping the view's heading and looking down at least 25 degrees.
+pub fn settle_selection_and_flights(
+    data: Option<Res<CityData>>,
+    mut state: ResMut<ExplorerState>,
+    mut pending: ResMut<PendingFlight>,
+    mut cameras: Query<&mut OrbitCamera>,
+) {
+    let Some(data) = data else {
+        return;
+    };
+    if let Some(id) = state.selection.clone()
+        && RecordView::build(&data, &id, state.lang, state.currency).is_none()
+    {
+        warn!("select: no record `{id}` in the data; the selection is cleared");
+        state.selection = None;
+    }
+    let Some(id) = pending.0.take() else {
+        return;
+    };
+    let Some(focus) = focus(&data, &id) else {
+        warn!("flyTo: `{id}` has no place on the map");
+        return;
+    };
+    for mut camera in &mut cameras {
+        let from = camera.goal;
+        camera.goal = framing_pose(&from, focus.at.x, focus.at.z, focus.radius_m);
+    }
+}
+
+/// The pose that frames a circle of `radius_m` around `(x, z)`, from the heading of `from`.
+pub fn framing_pose(from: &CameraPose, x: f32, z: f32, radius_m: f32) -> CameraPose {
+    CameraPose {
+        x,
+        z,
+        distance: radius_m * 2.8,
+        yaw: from.yaw,
+        pitch: from.pitch.max(25.0),
+    }
+    .clamped()
 }
 
 /// The JSON that `window.alatau.state()` returns.
@@ -171,6 +244,88 @@ mod tests {
         app.world_mut().write_message(Intent::SetCamera(wild));
         app.update();
         assert_eq!(camera(&mut app).current, wild.clamped());
+    }
+
+    fn with_data(mut app: App) -> App {
+        let text = include_str!("../assets/data/alatau.json");
+        let snapshot =
+            crate::model::validate::load_snapshot("alatau.json", text).expect("bundled data");
+        app.insert_resource(CityData(std::sync::Arc::new(snapshot)));
+        app
+    }
+
+    #[test]
+    fn selecting_a_record_flies_to_it_and_a_bad_id_is_dropped() {
+        let mut app = with_data(app_with_camera());
+        app.world_mut().write_message(Intent::Select {
+            id: Some("iconic-complex".into()),
+            fly: true,
+        });
+        app.update();
+        let state = app.world().resource::<ExplorerState>().clone();
+        assert_eq!(state.selection.as_deref(), Some("iconic-complex"));
+        let goal = camera(&mut app).goal;
+        assert!(
+            (goal.x + 9_919.0).abs() < 5.0 && (goal.z - 27_665.0).abs() < 5.0,
+            "the camera aims at the Iconic Complex: {goal:?}"
+        );
+        assert!(goal.distance < 2_000.0, "close enough to see it: {goal:?}");
+
+        app.world_mut().write_message(Intent::Select {
+            id: Some("no-such-record".into()),
+            fly: true,
+        });
+        app.update();
+        assert_eq!(
+            app.world().resource::<ExplorerState>().selection,
+            None,
+            "an unknown id selects nothing"
+        );
+    }
+
+    #[test]
+    fn a_link_selection_waits_for_the_data_then_flies() {
+        let mut app = app_with_camera();
+        app.world_mut().write_message(Intent::Select {
+            id: Some("kaist-kazakhstan".into()),
+            fly: true,
+        });
+        app.update();
+        assert_eq!(
+            camera(&mut app).goal,
+            CameraPose::OVERVIEW,
+            "no data yet: no flight"
+        );
+        let mut app = with_data(app);
+        app.update();
+        let goal = camera(&mut app).goal;
+        assert!(
+            (goal.x + 7_097.0).abs() < 5.0,
+            "flies once the data is in: {goal:?}"
+        );
+        app.world_mut().write_message(Intent::Select {
+            id: None,
+            fly: false,
+        });
+        app.update();
+        assert_eq!(app.world().resource::<ExplorerState>().selection, None);
+    }
+
+    #[test]
+    fn framing_keeps_the_heading_and_looks_down_enough() {
+        let from = CameraPose {
+            pitch: 10.0,
+            yaw: 200.0,
+            ..CameraPose::OVERVIEW
+        };
+        let pose = framing_pose(&from, 100.0, 200.0, 450.0);
+        assert_eq!(
+            (pose.x, pose.z, pose.yaw, pose.pitch),
+            (100.0, 200.0, 200.0, 25.0)
+        );
+        assert_eq!(pose.distance, 1_260.0);
+        let tiny = framing_pose(&from, 0.0, 0.0, 1.0);
+        assert_eq!(tiny.distance, crate::model::camera_pose::MIN_DISTANCE_M);
     }
 
     #[test]

@@ -150,6 +150,14 @@ window.alatau = Object.freeze({
   setLang(code) {
     return bridge("setLang").setLang(String(code));
   },
+  /** Selects a record by id (a district, cluster zone or project) and flies to it; null clears. */
+  select(id) {
+    bridge("select").select(id == null ? null : String(id));
+  },
+  /** Flies to a record by id without selecting it. */
+  flyTo(id) {
+    bridge("flyTo").flyTo(String(id));
+  },
   /** Flies back to the whole-city overview. */
   resetView() {
     bridge("resetView").resetView();

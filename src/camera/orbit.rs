@@ -89,6 +89,8 @@ fn spawn_camera(mut commands: Commands) {
         },
         OrbitCamera::new(pose),
         camera_transform(&pose, flat_ground),
+        // Picking ray-casts from this camera only.
+        bevy::picking::mesh_picking::MeshPickingCamera,
     ));
 }
 

@@ -60,6 +60,19 @@ fn install_bridge() {
         .into_js_value(),
     );
     set(
+        "select",
+        Closure::<dyn Fn(JsValue)>::new(|id: JsValue| {
+            let id = id.as_string().filter(|id| !id.is_empty());
+            queue_page_intent(Intent::Select { id, fly: true });
+        })
+        .into_js_value(),
+    );
+    set(
+        "flyTo",
+        Closure::<dyn Fn(String)>::new(|id: String| queue_page_intent(Intent::FlyTo(id)))
+            .into_js_value(),
+    );
+    set(
         "resetView",
         Closure::<dyn Fn()>::new(|| queue_page_intent(Intent::ResetView)).into_js_value(),
     );

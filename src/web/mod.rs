@@ -2,6 +2,7 @@
 //! signal and panic reporting. The only module that touches the DOM.
 
 mod dom;
+mod info_panel;
 mod js_api;
 mod lifecycle;
 mod portfolio;
@@ -19,6 +20,7 @@ pub use lifecycle::report_panics_to_page;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_plugins((
+        info_panel::plugin,
         js_api::plugin,
         lifecycle::plugin,
         portfolio::plugin,

@@ -1,4 +1,4 @@
-//! Keeps the URL hash and the app state in step: a link restores language and camera on load
+//! Keeps the URL hash and the app state in step: a link restores language, selection and camera on load
 //! and on `hashchange`; the app writes its state back with `history.replaceState`, throttled.
 //! Malformed entries are ignored with a console warning.
 
@@ -35,8 +35,16 @@ fn queue_intents_from_hash(hash: &str) {
     if let Some(lang) = link.lang {
         queue_page_intent(Intent::SetLang(lang));
     }
+    let linked_camera = link.cam.is_some();
     if let Some(pose) = link.cam {
         queue_page_intent(Intent::SetCamera(pose));
+    }
+    if let Some(id) = link.select {
+        // A link with its own camera keeps it; otherwise the view flies to the selection.
+        queue_page_intent(Intent::Select {
+            id: Some(id),
+            fly: !linked_camera,
+        });
     }
 }
 

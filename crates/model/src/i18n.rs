@@ -49,6 +49,38 @@ pub enum Key {
     InvestmentUndisclosedCount,
     /// Opens and closes the panel.
     ShowPortfolio,
+    /// Investment row of a record.
+    RecordInvestment,
+    /// Jobs row of a record.
+    RecordJobs,
+    /// District row of a record.
+    District,
+    /// Cluster row of a record.
+    Cluster,
+    /// Sector row of a record.
+    Sector,
+    /// Status row of a record.
+    Status,
+    /// Area row of a district.
+    Area,
+    /// Planned residents of a district.
+    ResidentsPlanned,
+    /// Residents today.
+    ResidentsNow,
+    /// Planned housing floor area.
+    Housing,
+    /// Planned commercial floor area.
+    Commercial,
+    /// A district record's kind.
+    KindDistrict,
+    /// A cluster zone record's kind.
+    KindCluster,
+    /// A project record's kind.
+    KindProject,
+    /// Heading of a record's timeline.
+    Timeline,
+    /// Closes the info panel.
+    Close,
 }
 
 /// The string for `key` in `lang`.
@@ -119,6 +151,22 @@ pub fn text(key: Key, lang: Lang) -> &'static str {
             "оның {n} жобасының инвестиция көлемі жарияланбаған",
         ],
         Key::ShowPortfolio => ["Portfolio", "Портфель", "Портфель"],
+        Key::RecordInvestment => ["Investment", "Инвестиции", "Инвестиция"],
+        Key::RecordJobs => ["Jobs", "Рабочие места", "Жұмыс орындары"],
+        Key::District => ["District", "Район", "Аудан"],
+        Key::Cluster => ["Cluster", "Кластер", "Кластер"],
+        Key::Sector => ["Sector", "Отрасль", "Сала"],
+        Key::Status => ["Status", "Статус", "Мәртебесі"],
+        Key::Area => ["Area", "Площадь", "Аумағы"],
+        Key::ResidentsPlanned => ["Residents planned", "Жителей по плану", "Жоспарланған тұрғындар"],
+        Key::ResidentsNow => ["Residents today", "Жителей сейчас", "Қазіргі тұрғындар"],
+        Key::Housing => ["Housing", "Жильё", "Тұрғын үй"],
+        Key::Commercial => ["Commercial space", "Коммерческие площади", "Коммерциялық алаң"],
+        Key::KindDistrict => ["District", "Район", "Аудан"],
+        Key::KindCluster => ["Cluster zone", "Кластерная зона", "Кластерлік аймақ"],
+        Key::KindProject => ["Project", "Проект", "Жоба"],
+        Key::Timeline => ["Timeline", "Хронология", "Хронология"],
+        Key::Close => ["Close", "Закрыть", "Жабу"],
     })
 }
 
@@ -142,7 +190,7 @@ pub fn fill(template: &str, name: &str, value: &str) -> String {
 mod tests {
     use super::*;
 
-    const KEYS: [Key; 21] = [
+    const KEYS: [Key; 37] = [
         Key::PortfolioTitle,
         Key::Projects,
         Key::Investment,
@@ -164,6 +212,22 @@ mod tests {
         Key::Priority,
         Key::InvestmentUndisclosedCount,
         Key::ShowPortfolio,
+        Key::RecordInvestment,
+        Key::RecordJobs,
+        Key::District,
+        Key::Cluster,
+        Key::Sector,
+        Key::Status,
+        Key::Area,
+        Key::ResidentsPlanned,
+        Key::ResidentsNow,
+        Key::Housing,
+        Key::Commercial,
+        Key::KindDistrict,
+        Key::KindCluster,
+        Key::KindProject,
+        Key::Timeline,
+        Key::Close,
     ];
 
     #[test]

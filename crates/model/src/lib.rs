@@ -12,6 +12,7 @@ pub mod lang;
 pub mod massing;
 pub mod polygon;
 pub mod portfolio_view;
+pub mod record_view;
 pub mod snapshot;
 pub mod terrain;
 pub mod url_state;

@@ -163,7 +163,11 @@ fn russian_and_dollars_change_the_figures() {
 #[test]
 fn a_truncated_snapshot_shows_the_error_overlay_naming_the_file() {
     let full = bundled_snapshot();
-    let truncated = full[..full.len() / 2].to_owned();
+    let mut cut = full.len() / 2;
+    while !full.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let truncated = full[..cut].to_owned();
     let server = serve_with_snapshot(Some(truncated));
     let page = open(&server, "/", (640, 480));
     page.allow_console_errors();

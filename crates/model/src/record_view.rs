@@ -1,0 +1,382 @@
+//! One record (a district, a cluster zone or a project) as the info panel shows it: plain,
+//! translated strings built natively and tested, which the page only puts in place as text.
+//! Also where a record is on the map, for the camera and the selection marker.
+
+use crate::format::{self, Currency};
+use crate::geo::{LatLon, Local, to_local};
+use crate::i18n::{Key, status, text};
+use crate::lang::Lang;
+use crate::polygon::{area, centroid};
+use crate::portfolio_view::{SourceLink, amount_in};
+use crate::snapshot::{Fact, Snapshot};
+use crate::validate::footprint_local;
+
+/// What kind of record it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordKind {
+    /// One of the four districts.
+    District,
+    /// A cluster zone.
+    Cluster,
+    /// A named project.
+    Project,
+}
+
+/// A labelled value in the panel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// What it is.
+    pub label: String,
+    /// Its value, or "not disclosed".
+    pub value: String,
+}
+
+/// A record ready for the info panel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordView {
+    /// Record id.
+    pub id: String,
+    /// District, cluster zone or project.
+    pub kind: RecordKind,
+    /// "District", "Cluster zone", "Project", translated.
+    pub kind_label: String,
+    /// The record's name.
+    pub title: String,
+    /// Figures and classifications.
+    pub rows: Vec<Row>,
+    /// A paragraph (empty when the record has none).
+    pub description: String,
+    /// Dated events: (date, event).
+    pub timeline: Vec<(String, String)>,
+    /// Where the figures come from.
+    pub sources: Vec<SourceLink>,
+}
+
+/// Where a record is: the point to look at and a radius that frames it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Focus {
+    /// The point in the local frame.
+    pub at: Local,
+    /// Radius of what to frame, metres.
+    pub radius_m: f32,
+}
+
+/// Radius framed around a project, metres: a landmark and its surroundings.
+const PROJECT_RADIUS_M: f32 = 450.0;
+
+/// Where the record with `id` is, if it has a place on the map.
+pub fn focus(snapshot: &Snapshot, id: &str) -> Option<Focus> {
+    let outline_focus = |footprint| {
+        let outline = footprint_local(footprint);
+        Focus {
+            at: centroid(&outline),
+            radius_m: (area(&outline) / std::f32::consts::PI).sqrt(),
+        }
+    };
+    if let Some(district) = snapshot.district(id) {
+        return Some(outline_focus(&district.footprint));
+    }
+    if let Some(cluster) = snapshot.clusters.iter().find(|c| c.id == id) {
+        return Some(outline_focus(&cluster.footprint));
+    }
+    let project = snapshot.projects.iter().find(|p| p.id == id)?;
+    let location = project.location.as_ref()?;
+    Some(Focus {
+        at: to_local(LatLon::new(location.lat, location.lon)),
+        radius_m: PROJECT_RADIUS_M,
+    })
+}
+
+/// Every record id a user can select, with its name in `lang`, in panel order: districts,
+/// cluster zones, projects.
+pub fn selectable(snapshot: &Snapshot, lang: Lang) -> Vec<(String, String)> {
+    let districts = snapshot
+        .districts
+        .iter()
+        .map(|d| (d.id.clone(), d.name.get(lang).to_owned()));
+    let clusters = snapshot
+        .clusters
+        .iter()
+        .map(|c| (c.id.clone(), c.name.get(lang).to_owned()));
+    let projects = snapshot
+        .projects
+        .iter()
+        .map(|p| (p.id.clone(), p.name.get(lang).to_owned()));
+    districts.chain(clusters).chain(projects).collect()
+}
+
+fn figure(value: Option<f64>, unit: &str, lang: Lang) -> String {
+    match value {
+        Some(value) => with_unit(value, unit, lang),
+        None => text(Key::NotDisclosed, lang).to_owned(),
+    }
+}
+
+/// A figure with its unit, in the language's number format.
+fn with_unit(value: f64, unit: &str, lang: Lang) -> String {
+    let number = if value.fract() == 0.0 && value.abs() < 1e15 {
+        format::integer(value.abs() as u64, lang)
+    } else {
+        format::decimal(value, 1, lang)
+    };
+    let unit = match unit {
+        "m" => lang.pick(["m", "м", "м"]),
+        "m2" => lang.pick(["m²", "м²", "м²"]),
+        "ha" => lang.pick(["ha", "га", "га"]),
+        "km" => lang.pick(["km", "км", "км"]),
+        "t/yr" => lang.pick(["t/yr", "т/год", "т/жыл"]),
+        "containers/yr" => lang.pick(["containers/yr", "контейнеров/год", "контейнер/жыл"]),
+        "visitors/yr" => lang.pick(["visitors/yr", "посетителей/год", "келуші/жыл"]),
+        "storeys" | "projects" | "" => return number,
+        other => other,
+    };
+    format!("{number}\u{a0}{unit}")
+}
+
+fn fact_row(fact: &Fact, lang: Lang) -> Row {
+    Row {
+        label: fact.label.get(lang).to_owned(),
+        value: with_unit(fact.value, &fact.unit, lang),
+    }
+}
+
+fn source_links(snapshot: &Snapshot, ids: &[String]) -> Vec<SourceLink> {
+    ids.iter()
+        .filter_map(|id| snapshot.source(id))
+        .map(|source| SourceLink {
+            text: match &source.date {
+                Some(date) => format!("{}: {} ({date})", source.publisher, source.title),
+                None => format!("{}: {}", source.publisher, source.title),
+            },
+            url: source.url.clone(),
+        })
+        .collect()
+}
+
+fn row(label: Key, value: String, lang: Lang) -> Row {
+    Row {
+        label: text(label, lang).to_owned(),
+        value,
+    }
+}
+
+impl RecordView {
+    /// The record with `id`, or `None` when the snapshot has no such record.
+    pub fn build(snapshot: &Snapshot, id: &str, lang: Lang, currency: Currency) -> Option<Self> {
+        let district_name = |id: Option<&str>| {
+            id.and_then(|id| snapshot.district(id))
+                .map(|d| d.name.get(lang).to_owned())
+                .unwrap_or_else(|| text(Key::Citywide, lang).to_owned())
+        };
+        if let Some(district) = snapshot.district(id) {
+            let rows = vec![
+                row(Key::Area, figure(district.area_ha, "ha", lang), lang),
+                row(
+                    Key::ResidentsPlanned,
+                    figure(district.residents_planned, "", lang),
+                    lang,
+                ),
+                row(
+                    Key::ResidentsNow,
+                    figure(district.residents_now, "", lang),
+                    lang,
+                ),
+                row(Key::Housing, figure(district.housing_m2, "m2", lang), lang),
+                row(
+                    Key::Commercial,
+                    figure(district.commercial_m2, "m2", lang),
+                    lang,
+                ),
+                row(Key::RecordJobs, figure(district.jobs, "", lang), lang),
+            ];
+            return Some(Self {
+                id: district.id.clone(),
+                kind: RecordKind::District,
+                kind_label: text(Key::KindDistrict, lang).to_owned(),
+                title: district.name.get(lang).to_owned(),
+                rows,
+                description: district.function.get(lang).to_owned(),
+                timeline: Vec::new(),
+                sources: source_links(snapshot, &district.sources),
+            });
+        }
+        if let Some(cluster) = snapshot.clusters.iter().find(|c| c.id == id) {
+            let named = snapshot
+                .projects
+                .iter()
+                .filter(|p| p.cluster.as_deref() == Some(cluster.id.as_str()))
+                .map(|p| p.name.get(lang).to_owned())
+                .collect::<Vec<_>>();
+            let mut rows = vec![row(
+                Key::District,
+                district_name(Some(&cluster.district)),
+                lang,
+            )];
+            if !named.is_empty() {
+                rows.push(row(Key::NamedProjects, named.join(", "), lang));
+            }
+            return Some(Self {
+                id: cluster.id.clone(),
+                kind: RecordKind::Cluster,
+                kind_label: text(Key::KindCluster, lang).to_owned(),
+                title: cluster.name.get(lang).to_owned(),
+                rows,
+                description: String::new(),
+                timeline: Vec::new(),
+                sources: source_links(snapshot, &cluster.sources),
+            });
+        }
+        let project = snapshot.projects.iter().find(|p| p.id == id)?;
+        let cluster = project
+            .cluster
+            .as_deref()
+            .and_then(|id| snapshot.clusters.iter().find(|c| c.id == id))
+            .map(|c| c.name.get(lang).to_owned());
+        let sector = project
+            .sector
+            .as_deref()
+            .and_then(|id| snapshot.sectors.iter().find(|s| s.id == id))
+            .map(|s| s.name.get(lang).to_owned());
+        let not_disclosed = || text(Key::NotDisclosed, lang).to_owned();
+        let amount = amount_in(
+            &project.investment,
+            currency,
+            snapshot.conversion.kzt_per_usd,
+        );
+        let mut rows = vec![
+            row(
+                Key::District,
+                district_name(project.district.as_deref()),
+                lang,
+            ),
+            row(
+                Key::Cluster,
+                cluster.unwrap_or_else(|| "—".to_owned()),
+                lang,
+            ),
+            row(Key::Sector, sector.unwrap_or_else(not_disclosed), lang),
+            row(Key::Status, status(project.status, lang).to_owned(), lang),
+            row(
+                Key::RecordInvestment,
+                amount.map_or_else(not_disclosed, |a| format::money(a, currency, lang)),
+                lang,
+            ),
+            row(
+                Key::RecordJobs,
+                project
+                    .jobs
+                    .map_or_else(not_disclosed, |jobs| format::integer(u64::from(jobs), lang)),
+                lang,
+            ),
+        ];
+        rows.extend(project.facts.iter().map(|fact| fact_row(fact, lang)));
+        Some(Self {
+            id: project.id.clone(),
+            kind: RecordKind::Project,
+            kind_label: text(Key::KindProject, lang).to_owned(),
+            title: project.name.get(lang).to_owned(),
+            rows,
+            description: project.description.get(lang).to_owned(),
+            timeline: project
+                .timeline
+                .iter()
+                .map(|m| (format::date(&m.date, lang), m.event.get(lang).to_owned()))
+                .collect(),
+            sources: source_links(snapshot, &project.sources),
+        })
+    }
+
+    /// The value of the row labelled `label`, for tests and screen readers.
+    pub fn value_of(&self, label: &str) -> Option<&str> {
+        self.rows
+            .iter()
+            .find(|row| row.label == label)
+            .map(|row| row.value.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::load_snapshot;
+
+    fn bundled() -> Snapshot {
+        load_snapshot(
+            "alatau.json",
+            include_str!("../../../assets/data/alatau.json"),
+        )
+        .expect("the bundled snapshot")
+    }
+
+    #[test]
+    fn the_iconic_complex_shows_its_272_m_tower_and_undisclosed_cost() {
+        let view = RecordView::build(&bundled(), "iconic-complex", Lang::En, Currency::Kzt)
+            .expect("a record");
+        assert_eq!(view.kind, RecordKind::Project);
+        assert_eq!(view.title, "Iconic Complex");
+        assert_eq!(view.value_of("Main tower height"), Some("272\u{a0}m"));
+        assert_eq!(view.value_of("Total floor area"), Some("276,800\u{a0}m²"));
+        assert_eq!(view.value_of("Investment"), Some("not disclosed"));
+        assert_eq!(view.value_of("District"), Some("Gate District"));
+        assert!(!view.sources.is_empty() && !view.timeline.is_empty());
+    }
+
+    #[test]
+    fn records_read_in_russian_and_kazakh() {
+        let snapshot = bundled();
+        let ru =
+            RecordView::build(&snapshot, "iconic-complex", Lang::Ru, Currency::Kzt).expect("ru");
+        assert_eq!(ru.value_of("Высота главной башни"), Some("272\u{a0}м"));
+        assert_eq!(ru.value_of("Инвестиции"), Some("не раскрывается"));
+        let kk = RecordView::build(&snapshot, "pepsico-snack-plant", Lang::Kk, Currency::Usd)
+            .expect("kk");
+        assert!(kk.rows.iter().any(|r| r.value.contains("360")), "{kk:#?}");
+    }
+
+    #[test]
+    fn districts_and_clusters_are_records_too() {
+        let snapshot = bundled();
+        let gate = RecordView::build(&snapshot, "gate-district", Lang::En, Currency::Kzt)
+            .expect("district");
+        assert_eq!(gate.kind, RecordKind::District);
+        assert_eq!(gate.value_of("Area"), Some("4,000\u{a0}ha"));
+        let golden = RecordView::build(&snapshot, "golden-district", Lang::En, Currency::Kzt)
+            .expect("district");
+        assert_eq!(golden.value_of("Area"), Some("not disclosed"));
+        let logistics = RecordView::build(&snapshot, "cluster-logistics", Lang::En, Currency::Kzt)
+            .expect("cluster");
+        assert_eq!(logistics.kind, RecordKind::Cluster);
+        assert_eq!(logistics.value_of("District"), Some("Growing District"));
+        assert_eq!(
+            RecordView::build(&snapshot, "nowhere", Lang::En, Currency::Kzt),
+            None
+        );
+    }
+
+    #[test]
+    fn every_record_with_a_place_has_a_focus_inside_the_region() {
+        let snapshot = bundled();
+        for (id, _) in selectable(&snapshot, Lang::En) {
+            let Some(focus) = focus(&snapshot, &id) else {
+                continue;
+            };
+            assert!(
+                focus.at.x.abs() < 45_000.0 && focus.at.z.abs() < 45_000.0,
+                "{id}: {focus:?}"
+            );
+            assert!(
+                (100.0..15_000.0).contains(&focus.radius_m),
+                "{id}: {focus:?}"
+            );
+        }
+        assert!(
+            focus(&snapshot, "infrastructure-stage-1").is_none(),
+            "citywide: no place"
+        );
+        let gate = focus(&snapshot, "gate-district").expect("gate");
+        assert!(
+            (gate.radius_m - 3_568.0).abs() < 100.0,
+            "4,000 ha ≈ a 3.6 km circle: {gate:?}"
+        );
+    }
+}

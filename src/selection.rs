@@ -1,0 +1,168 @@
+//! Choosing a record in the 3D view: a click or tap on a landmark, a district or a cluster zone
+//! selects it (a long press or a drag does not), Escape clears the selection, and a marker
+//! shows what is selected: a ring round it and, for a project, a beam above it.
+
+use std::time::Duration;
+
+use bevy::light::{NotShadowCaster, NotShadowReceiver};
+use bevy::picking::mesh_picking::{MeshPickingPlugin, MeshPickingSettings};
+use bevy::prelude::*;
+
+use crate::AppSystems;
+use crate::data::CityData;
+use crate::model::record_view::{RecordKind, RecordView, focus};
+use crate::scene::RecordId;
+use crate::scene::mesh_builder::MeshBuilder;
+use crate::scene::terrain::Ground;
+use crate::state::{ExplorerState, Intent};
+
+/// A press longer than this is a drag or a look-around, not a click.
+const LONGEST_CLICK: Duration = Duration::from_millis(400);
+/// Colour of the selection marker.
+const MARKER: Color = Color::srgb(0.95, 0.66, 0.15);
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_plugins(MeshPickingPlugin)
+        // Only what carries `Pickable` (records) is ray-cast: not the terrain, sky or massing.
+        .insert_resource(MeshPickingSettings {
+            require_markers: true,
+            ..default()
+        })
+        .add_observer(select_clicked_record)
+        .add_systems(
+            Update,
+            (
+                make_records_pickable,
+                clear_selection_on_escape.in_set(AppSystems::ReadInput),
+                show_selection_marker.in_set(AppSystems::Render),
+            ),
+        );
+}
+
+/// The marker's root.
+#[derive(Component)]
+struct SelectionMarker;
+
+fn make_records_pickable(mut commands: Commands, added: Query<Entity, Added<RecordId>>) {
+    for entity in &added {
+        commands.entity(entity).insert(Pickable::default());
+    }
+}
+
+/// A click bubbles up from the mesh hit (a glTF part, a zone) to the first entity that names a
+/// record.
+fn select_clicked_record(
+    mut click: On<Pointer<Click>>,
+    records: Query<&RecordId>,
+    mut intents: MessageWriter<Intent>,
+) {
+    let Ok(record) = records.get(click.entity) else {
+        return;
+    };
+    click.propagate(false);
+    if click.button != PointerButton::Primary || click.duration > LONGEST_CLICK {
+        return;
+    }
+    intents.write(Intent::Select {
+        id: Some(record.0.clone()),
+        fly: false,
+    });
+}
+
+fn clear_selection_on_escape(
+    keys: Res<ButtonInput<KeyCode>>,
+    state: Res<ExplorerState>,
+    mut intents: MessageWriter<Intent>,
+) {
+    if keys.just_pressed(KeyCode::Escape) && state.selection.is_some() {
+        intents.write(Intent::Select {
+            id: None,
+            fly: false,
+        });
+    }
+}
+
+/// A ring draped round `(x, z)` and, for projects, a beam rising from it.
+fn marker_mesh(ground: &Ground, x: f32, z: f32, radius: f32, beam: bool) -> Mesh {
+    const SEGMENTS: usize = 72;
+    let width = (radius * 0.06).clamp(12.0, 400.0);
+    let mut builder = MeshBuilder::default();
+    let point = |angle: f32, r: f32| {
+        let (px, pz) = (x + r * angle.cos(), z + r * angle.sin());
+        Vec3::new(px, ground.height(px, pz).max(0.0) + 8.0, pz)
+    };
+    for k in 0..SEGMENTS {
+        let (a0, a1) = (
+            std::f32::consts::TAU * k as f32 / SEGMENTS as f32,
+            std::f32::consts::TAU * (k + 1) as f32 / SEGMENTS as f32,
+        );
+        builder.quad(
+            [
+                point(a0, radius - width),
+                point(a0, radius),
+                point(a1, radius),
+                point(a1, radius - width),
+            ],
+            MARKER,
+        );
+    }
+    if beam {
+        let base = ground.height(x, z).max(0.0);
+        builder.block(
+            Vec3::new(x, base + 300.0, z),
+            0.0,
+            Vec3::new(6.0, 500.0, 6.0),
+            MARKER,
+            MARKER,
+        );
+    }
+    // The ring is seen from above: make both sides count by not culling (see material).
+    builder.build()
+}
+
+fn show_selection_marker(
+    mut commands: Commands,
+    state: Res<ExplorerState>,
+    data: Option<Res<CityData>>,
+    ground: Option<Res<Ground>>,
+    markers: Query<Entity, With<SelectionMarker>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    let data_arrived = data.as_ref().is_some_and(|data| data.is_added());
+    if !state.is_changed() && !data_arrived {
+        return;
+    }
+    for marker in &markers {
+        commands.entity(marker).despawn();
+    }
+    let (Some(data), Some(ground), Some(id)) = (data, ground, state.selection.as_deref()) else {
+        return;
+    };
+    let (Some(place), Some(view)) = (
+        focus(&data, id),
+        RecordView::build(&data, id, state.lang, state.currency),
+    ) else {
+        return;
+    };
+    let mesh = marker_mesh(
+        &ground,
+        place.at.x,
+        place.at.z,
+        place.radius_m,
+        view.kind == RecordKind::Project,
+    );
+    commands.spawn((
+        Name::new(format!("Selection marker {id}")),
+        SelectionMarker,
+        Mesh3d(meshes.add(mesh)),
+        MeshMaterial3d(materials.add(StandardMaterial {
+            base_color: Color::WHITE,
+            unlit: true,
+            cull_mode: None,
+            ..default()
+        })),
+        NotShadowCaster,
+        NotShadowReceiver,
+    ));
+}

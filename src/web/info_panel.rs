@@ -1,0 +1,125 @@
+//! The info panel (`data-testid="info-panel"`): the selected record's name, classification,
+//! figures ("not disclosed" where the data has none), description, timeline and sources, built
+//! from `model::record_view` with text-only DOM helpers; its close button clears the selection.
+
+use bevy::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::Element;
+
+use super::dom::{append, by_id, clear, set};
+use super::queue_page_intent;
+use crate::AppSystems;
+use crate::data::CityData;
+use crate::model::i18n::{Key, text};
+use crate::model::record_view::RecordView;
+use crate::state::{ExplorerState, Intent};
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Startup, listen_for_close_clicks)
+        .add_systems(
+            Update,
+            render_info_panel
+                .run_if(resource_exists::<CityData>)
+                .in_set(AppSystems::Render),
+        );
+}
+
+/// One listener for the panel's close button, however often the panel is rebuilt.
+fn listen_for_close_clicks() {
+    let Some(panel) = by_id("info-panel") else {
+        return;
+    };
+    let on_click = Closure::<dyn Fn(web_sys::Event)>::new(|event: web_sys::Event| {
+        let Some(target) = event.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+            return;
+        };
+        if let Ok(Some(_)) = target.closest("[data-testid=info-close]") {
+            queue_page_intent(Intent::Select {
+                id: None,
+                fly: false,
+            });
+        }
+    });
+    if panel
+        .add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())
+        .is_err()
+    {
+        warn!("could not listen for the info panel's close button");
+    }
+    on_click.forget();
+}
+
+fn render_info_panel(data: Res<CityData>, state: Res<ExplorerState>) {
+    if !(data.is_added() || state.is_changed()) {
+        return;
+    }
+    let Some(panel) = by_id("info-panel") else {
+        return;
+    };
+    clear(&panel);
+    let view = state
+        .selection
+        .as_deref()
+        .and_then(|id| RecordView::build(&data, id, state.lang, state.currency));
+    let Some(view) = view else {
+        set(&panel, "hidden", "");
+        return;
+    };
+    if fill_panel(&panel, &view, &state).is_none() {
+        warn!("the info panel could not be built completely");
+    }
+    if panel.remove_attribute("hidden").is_err() {
+        warn!("could not show the info panel");
+    }
+}
+
+fn fill_panel(panel: &Element, view: &RecordView, state: &ExplorerState) -> Option<()> {
+    let lang = state.lang;
+    let header = append(panel, "header", "info-header", "")?;
+    append(&header, "p", "info-kind", &view.kind_label)?;
+    let title = append(&header, "h2", "info-title", &view.title)?;
+    set(&title, "id", "info-title");
+    let close = append(&header, "button", "info-close", "×")?;
+    set(&close, "type", "button");
+    set(&close, "data-testid", "info-close");
+    set(&close, "aria-label", text(Key::Close, lang));
+    set(&close, "title", text(Key::Close, lang));
+
+    let facts = append(panel, "dl", "info-facts", "")?;
+    for row in &view.rows {
+        append(&facts, "dt", "", &row.label)?;
+        append(&facts, "dd", "", &row.value)?;
+    }
+    if !view.description.is_empty() {
+        append(panel, "p", "info-description", &view.description)?;
+    }
+    if !view.timeline.is_empty() {
+        append(panel, "h3", "", text(Key::Timeline, lang))?;
+        let list = append(panel, "ul", "info-timeline", "")?;
+        for (date, event) in &view.timeline {
+            let item = append(&list, "li", "", "")?;
+            append(&item, "span", "info-date", date)?;
+            append(&item, "span", "", event)?;
+        }
+    }
+    if !view.sources.is_empty() {
+        append(panel, "h3", "", text(Key::Sources, lang))?;
+        let list = append(panel, "ul", "info-sources", "")?;
+        for source in &view.sources {
+            let item = append(&list, "li", "", "")?;
+            match &source.url {
+                Some(url) => {
+                    let link = append(&item, "a", "source", &source.text)?;
+                    set(&link, "href", url);
+                    set(&link, "target", "_blank");
+                    set(&link, "rel", "noopener noreferrer");
+                }
+                None => {
+                    append(&item, "span", "source", &source.text)?;
+                }
+            }
+        }
+    }
+    Some(())
+}

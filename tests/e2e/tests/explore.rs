@@ -1,0 +1,111 @@
+//! End-to-end: exploring by selection. A link with `select=` opens the info panel on that
+//! record, `window.alatau.select` updates `state()` and the URL, the close button and Escape
+//! clear the selection, and a link naming no record selects nothing (with a warning).
+
+use std::time::Duration;
+
+use alatau_e2e::browser::{BrowserOptions, Page};
+use alatau_e2e::server::SiteServer;
+use alatau_e2e::site_dir_from_env;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+fn open(server: &SiteServer, hash: &str) -> Page {
+    let url = format!("{}{hash}", server.url());
+    let page = Page::open(&url, &BrowserOptions::default()).expect("open the page in Chromium");
+    page.wait_ready().expect("window.alatau.ready resolves");
+    page
+}
+
+fn panel_shows(page: &Page, needle: &str) {
+    page.wait_for(
+        &format!(
+            "(() => {{ const p = document.querySelector('[data-testid=\"info-panel\"]'); \
+               return !!p && !p.hidden && p.textContent.includes({needle:?}); }})()"
+        ),
+        WAIT,
+    )
+    .unwrap_or_else(|e| panic!("the info panel shows {needle:?}: {e}"));
+}
+
+#[test]
+fn a_select_link_opens_the_iconic_complex_with_its_272_m_tower() {
+    let server = SiteServer::start(&site_dir_from_env(), "127.0.0.1", 0).expect("serve");
+    let page = open(&server, "#select=iconic-complex");
+    panel_shows(&page, "272\u{a0}m");
+    panel_shows(&page, "Iconic Complex");
+    panel_shows(&page, "not disclosed");
+    assert_eq!(page.state().expect("state")["selection"], "iconic-complex");
+    // The camera flies to it: its target comes close to the tower's position.
+    page.wait_for(
+        "(() => { const c = window.alatau.state().camera; \
+           return Math.hypot(c.x + 9919, c.z - 27665) < 300 && c.distance < 3000; })()",
+        WAIT,
+    )
+    .expect("the camera flies to the Iconic Complex");
+    assert!(
+        page.console_errors().is_empty(),
+        "{:#?}",
+        page.console_errors()
+    );
+}
+
+#[test]
+fn the_api_selects_updates_state_and_the_url_and_the_panel_closes() {
+    let server = SiteServer::start(&site_dir_from_env(), "127.0.0.1", 0).expect("serve");
+    let page = open(&server, "#lang=ru");
+    page.eval("window.alatau.select('kaist-kazakhstan')")
+        .expect("select");
+    page.wait_for(
+        "window.alatau.state().selection === 'kaist-kazakhstan'",
+        WAIT,
+    )
+    .expect("state() follows select()");
+    page.wait_for("location.hash.includes('select=kaist-kazakhstan')", WAIT)
+        .expect("the URL follows the selection");
+    panel_shows(&page, "KAIST");
+    panel_shows(&page, "не раскрывается");
+
+    page.eval("document.querySelector('[data-testid=\"info-close\"]').click()")
+        .expect("close");
+    page.wait_for("window.alatau.state().selection === null", WAIT)
+        .expect("the close button clears the selection");
+    assert!(
+        !page.is_visible("info-panel").expect("panel"),
+        "the panel hides"
+    );
+    page.wait_for("!location.hash.includes('select=')", WAIT)
+        .expect("the URL drops the selection");
+
+    // Escape clears it too (the canvas has the keyboard).
+    page.eval("window.alatau.select('gate-district')")
+        .expect("select");
+    panel_shows(&page, "4\u{a0}000\u{a0}га");
+    page.eval("document.querySelector('canvas').focus()")
+        .expect("focus");
+    page.tab().press_key("Escape").expect("press Escape");
+    page.wait_for("window.alatau.state().selection === null", WAIT)
+        .expect("Escape clears the selection");
+    assert!(
+        page.console_errors().is_empty(),
+        "{:#?}",
+        page.console_errors()
+    );
+}
+
+#[test]
+fn a_link_naming_no_record_selects_nothing_and_warns() {
+    let server = SiteServer::start(&site_dir_from_env(), "127.0.0.1", 0).expect("serve");
+    let page = open(&server, "#select=atlantis");
+    page.wait_for(
+        "window.alatau.state().frame > 10 && window.alatau.state().selection === null",
+        WAIT,
+    )
+    .expect("no selection");
+    assert!(!page.is_visible("info-panel").expect("panel"));
+    let warned = page
+        .console()
+        .iter()
+        .any(|entry| entry.text.contains("no record `atlantis`"));
+    assert!(warned, "a console warning names the bad id");
+}
