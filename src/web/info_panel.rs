@@ -80,11 +80,9 @@ fn fill_panel(panel: &Element, view: &RecordView, state: &ExplorerState) -> Opti
     append(&header, "p", "info-kind", &view.kind_label)?;
     let title = append(&header, "h2", "info-title", &view.title)?;
     set(&title, "id", "info-title");
-    let close = append(&header, "button", "info-close", "×")?;
+    let close = append(&header, "button", "info-close", text(Key::Close, lang))?;
     set(&close, "type", "button");
     set(&close, "data-testid", "info-close");
-    set(&close, "aria-label", text(Key::Close, lang));
-    set(&close, "title", text(Key::Close, lang));
 
     let facts = append(panel, "dl", "info-facts", "")?;
     for row in &view.rows {
