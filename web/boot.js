@@ -16,6 +16,7 @@ const STRINGS = {
     reloadIn: "Reloading in {n} s…",
     noWebgl: "This browser cannot show the 3D city: WebGL 2 is not available.",
     canvas: "3D view of Alatau City",
+    language: "Language",
   },
   ru: {
     loading: "Загрузка города…",
@@ -29,6 +30,7 @@ const STRINGS = {
     reloadIn: "Перезагрузка через {n} с…",
     noWebgl: "Этот браузер не может показать 3D-город: WebGL 2 недоступен.",
     canvas: "3D-вид города Алатау",
+    language: "Язык",
   },
   kk: {
     loading: "Қала жүктелуде…",
@@ -42,6 +44,7 @@ const STRINGS = {
     reloadIn: "{n} с кейін қайта жүктеледі…",
     noWebgl: "Бұл браузер 3D қаланы көрсете алмайды: WebGL 2 қолжетімсіз.",
     canvas: "Алатау қаласының 3D көрінісі",
+    language: "Тіл",
   },
 };
 
@@ -51,6 +54,33 @@ const KIOSK_RELOAD_S = 10;
 const body = document.body;
 const kiosk = new URLSearchParams(location.search).get("kiosk") === "1";
 const $ = (id) => document.getElementById(id);
+
+/** Where the language choice is remembered between visits. */
+const LANG_STORAGE_KEY = "alatau.lang";
+
+function rememberedLang() {
+  try {
+    const stored = localStorage.getItem(LANG_STORAGE_KEY);
+    return stored in STRINGS ? stored : null;
+  } catch {
+    return null; // Storage can be off (private mode, sandboxed frames): nothing is remembered.
+  }
+}
+
+function rememberLang(code) {
+  try {
+    localStorage.setItem(LANG_STORAGE_KEY, code);
+  } catch {
+    // Not remembered; the URL hash still carries it.
+  }
+}
+
+// A link names its language; otherwise the last choice is restored into the hash, which the app
+// reads when it starts.
+if (!/(?:^#|&)lang=/.test(location.hash) && rememberedLang()) {
+  const rest = location.hash.replace(/^#/, "");
+  history.replaceState(null, "", `#lang=${rememberedLang()}${rest ? `&${rest}` : ""}`);
+}
 
 function currentLang() {
   const fromHash = /(?:^#|&)lang=(en|ru|kk)(?:&|$)/.exec(location.hash);
@@ -69,7 +99,22 @@ function localizeBootText() {
   $("error-reload").textContent = t("reload");
   $("fallback-message").textContent = t("noWebgl");
   $("alatau-canvas").setAttribute("aria-label", t("canvas"));
+  $("lang-label").textContent = t("language");
+  $("lang-select").value = currentLang();
 }
+
+// The language switch: the app applies it (and keeps the hash); the choice is remembered.
+$("lang-select").addEventListener("change", (event) => {
+  const code = event.target.value;
+  rememberLang(code);
+  if (window.__alatauBridge && !failed) {
+    window.alatau.setLang(code);
+  } else {
+    const rest = location.hash.replace(/^#/, "").split("&").filter((p) => p && !p.startsWith("lang="));
+    history.replaceState(null, "", `#${[`lang=${code}`, ...rest].join("&")}`);
+    localizeBootText();
+  }
+});
 
 // ---- failure: one overlay, first cause wins --------------------------------------------------
 

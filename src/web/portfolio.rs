@@ -167,6 +167,20 @@ fn reflect_language_on_page(state: Res<ExplorerState>) {
     if let Some(root) = document().and_then(|d| d.document_element()) {
         set(&root, "lang", state.lang.code());
     }
+    // The language switch shows the language in force, under a label in that language.
+    if let Some(label) = by_id("lang-label") {
+        label.set_text_content(Some(text(Key::Language, state.lang)));
+    }
+    if let Some(select) = by_id("lang-select")
+        && js_sys::Reflect::set(
+            &select,
+            &JsValue::from_str("value"),
+            &JsValue::from_str(state.lang.code()),
+        )
+        .is_err()
+    {
+        warn!("could not update the language switch");
+    }
     // The 3D model's shapes are schematic; say so over the view, in the page's language.
     if let Some(note) = by_id("schematic-note") {
         note.set_text_content(Some(text(Key::SchematicLayout, state.lang)));

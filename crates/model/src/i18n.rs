@@ -81,6 +81,8 @@ pub enum Key {
     Timeline,
     /// Closes the info panel.
     Close,
+    /// Label of the language switch.
+    Language,
 }
 
 /// The string for `key` in `lang`.
@@ -167,6 +169,7 @@ pub fn text(key: Key, lang: Lang) -> &'static str {
         Key::KindProject => ["Project", "Проект", "Жоба"],
         Key::Timeline => ["Timeline", "Хронология", "Хронология"],
         Key::Close => ["Close", "Закрыть", "Жабу"],
+        Key::Language => ["Language", "Язык", "Тіл"],
     })
 }
 
@@ -190,7 +193,7 @@ pub fn fill(template: &str, name: &str, value: &str) -> String {
 mod tests {
     use super::*;
 
-    const KEYS: [Key; 37] = [
+    const KEYS: [Key; 38] = [
         Key::PortfolioTitle,
         Key::Projects,
         Key::Investment,
@@ -228,6 +231,7 @@ mod tests {
         Key::KindProject,
         Key::Timeline,
         Key::Close,
+        Key::Language,
     ];
 
     #[test]

@@ -109,3 +109,47 @@ fn a_link_naming_no_record_selects_nothing_and_warns() {
         .any(|entry| entry.text.contains("no record `atlantis`"));
     assert!(warned, "a console warning names the bad id");
 }
+
+#[test]
+fn the_language_switch_translates_the_page_and_is_remembered() {
+    let server = SiteServer::start(&site_dir_from_env(), "127.0.0.1", 0).expect("serve");
+    let page = open(&server, "");
+    page.eval(
+        "(() => { const s = document.querySelector('[data-testid=\"lang-select\"]'); \
+           s.value = 'kk'; s.dispatchEvent(new Event('change')); return true; })()",
+    )
+    .expect("choose Kazakh");
+    page.wait_for("window.alatau.state().lang === 'kk'", WAIT)
+        .expect("the app follows the switch");
+    page.wait_for("location.hash.includes('lang=kk')", WAIT)
+        .expect("the hash carries the language");
+    page.wait_for(
+        "document.querySelector('[data-testid=\"portfolio\"]').textContent.includes('Инвестициялық портфель')",
+        WAIT,
+    )
+    .expect("the portfolio is in Kazakh");
+    assert_eq!(
+        page.eval("document.getElementById('lang-label').textContent")
+            .expect("label"),
+        "Тіл"
+    );
+
+    // A new visit without a language in the link comes back in Kazakh.
+    page.tab()
+        .navigate_to(&server.url())
+        .and_then(|tab| tab.wait_until_navigated())
+        .expect("open the site again");
+    page.wait_ready().expect("ready again");
+    page.wait_for("window.alatau.state().lang === 'kk'", WAIT)
+        .expect("the choice is remembered");
+    assert_eq!(
+        page.eval("document.querySelector('[data-testid=\"lang-select\"]').value")
+            .expect("switch"),
+        "kk"
+    );
+    assert!(
+        page.console_errors().is_empty(),
+        "{:#?}",
+        page.console_errors()
+    );
+}
