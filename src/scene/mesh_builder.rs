@@ -25,11 +25,8 @@ impl MeshBuilder {
         self.indices.is_empty()
     }
 
-    /// A flat quad `a b c d` (counter-clockwise seen from the side it faces).
-    pub fn quad(&mut self, corners: [Vec3; 4], colour: Color) {
-        let normal = (corners[1] - corners[0])
-            .cross(corners[2] - corners[0])
-            .normalize_or(Vec3::Y);
+    /// Adds flat-shaded vertices; returns the index of the first.
+    fn push_vertices(&mut self, corners: &[Vec3], normal: Vec3, colour: Color) -> u32 {
         let base = self.positions.len() as u32;
         let rgba = colour.to_linear().to_f32_array();
         for corner in corners {
@@ -37,19 +34,22 @@ impl MeshBuilder {
             self.normals.push(normal.to_array());
             self.colours.push(rgba);
         }
+        base
+    }
+
+    /// A flat quad `a b c d` (counter-clockwise seen from the side it faces).
+    pub fn quad(&mut self, corners: [Vec3; 4], colour: Color) {
+        let normal = (corners[1] - corners[0])
+            .cross(corners[2] - corners[0])
+            .normalize_or(Vec3::Y);
+        let base = self.push_vertices(&corners, normal, colour);
         self.indices
             .extend([base, base + 1, base + 2, base, base + 2, base + 3]);
     }
 
     /// A triangle with per-vertex positions, one normal and one colour.
     pub fn triangle(&mut self, corners: [Vec3; 3], normal: Vec3, colour: Color) {
-        let base = self.positions.len() as u32;
-        let rgba = colour.to_linear().to_f32_array();
-        for corner in corners {
-            self.positions.push(corner.to_array());
-            self.normals.push(normal.to_array());
-            self.colours.push(rgba);
-        }
+        let base = self.push_vertices(&corners, normal, colour);
         self.indices.extend([base, base + 1, base + 2]);
     }
 
@@ -110,15 +110,25 @@ impl MeshBuilder {
 
     /// The finished mesh.
     pub fn build(self) -> Mesh {
-        Mesh::new(
-            PrimitiveTopology::TriangleList,
-            RenderAssetUsages::RENDER_WORLD,
-        )
-        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, self.positions)
-        .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, self.normals)
-        .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, self.colours)
-        .with_inserted_indices(Indices::U32(self.indices))
+        coloured_mesh(self.positions, self.normals, self.colours, self.indices)
     }
+}
+
+/// An indexed triangle list with normals and linear vertex colours, for the render world only.
+pub fn coloured_mesh(
+    positions: Vec<[f32; 3]>,
+    normals: Vec<[f32; 3]>,
+    colours: Vec<[f32; 4]>,
+    indices: Vec<u32>,
+) -> Mesh {
+    Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::RENDER_WORLD,
+    )
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colours)
+    .with_inserted_indices(Indices::U32(indices))
 }
 
 /// Splits a long polyline so that no piece is longer than `max_step`, for draping on terrain.

@@ -1,11 +1,10 @@
 //! The sky: a dome graded from haze at the horizon to blue overhead that travels with the
 //! camera, and the distance haze (fog) that blends the land into it.
 
-use bevy::asset::RenderAssetUsages;
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
-use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 
+use super::mesh_builder::coloured_mesh;
 use super::palette;
 use crate::AppSystems;
 use crate::model::terrain::smoothstep;
@@ -63,14 +62,7 @@ fn dome_mesh() -> Mesh {
         .iter()
         .map(|p| [-p[0], -p[1], -p[2]])
         .collect::<Vec<_>>();
-    Mesh::new(
-        PrimitiveTopology::TriangleList,
-        RenderAssetUsages::RENDER_WORLD,
-    )
-    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
-    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
-    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colours)
-    .with_inserted_indices(Indices::U32(indices))
+    coloured_mesh(positions, normals, colours, indices)
 }
 
 fn spawn_sky(

@@ -3,11 +3,10 @@
 
 use std::sync::Arc;
 
-use bevy::asset::RenderAssetUsages;
 use bevy::light::NotShadowCaster;
-use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 
+use super::mesh_builder::coloured_mesh;
 use super::{CityRoot, palette};
 use crate::model::geo::Local;
 use crate::model::terrain::{GridSpec, Heightfield, Landscape, fbm, smoothstep};
@@ -111,14 +110,7 @@ fn terrain_mesh(ground: &Ground) -> Mesh {
             colours.push(colour.to_linear().to_f32_array());
         }
     }
-    Mesh::new(
-        PrimitiveTopology::TriangleList,
-        RenderAssetUsages::RENDER_WORLD,
-    )
-    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
-    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
-    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colours)
-    .with_inserted_indices(Indices::U32(field.triangle_indices()))
+    coloured_mesh(positions, normals, colours, field.triangle_indices())
 }
 
 fn spawn_terrain_and_water(
