@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use bevy::camera::visibility::VisibilityRange;
 use bevy::light::NotShadowCaster;
 use bevy::prelude::*;
 
@@ -13,6 +14,11 @@ use super::zones::{drape_area, parse_hex_colour};
 use super::{CityRoot, RecordId, palette};
 use crate::data::CityData;
 use crate::model::massing::{BuildingKind, MassingPlan, plan};
+
+/// Beyond this distance from the camera a group's buildings are smaller than a pixel: they are
+/// not drawn (the district and zone plates carry the city at that range), which halves the
+/// overview's triangles and spares software renderers a sea of sub-pixel triangles.
+const MASSING_VISIBLE_WITHIN_M: f32 = 32_000.0;
 
 /// How far walls reach below the ground, metres, so slopes show no gaps under them.
 const FOUNDATION_M: f32 = 3.0;
@@ -147,6 +153,10 @@ fn spawn_massing(
             Name::new(format!("Massing {group}")),
             Mesh3d(meshes.add(builder.build())),
             MeshMaterial3d(material.clone()),
+            VisibilityRange {
+                use_aabb: true,
+                ..VisibilityRange::abrupt(0.0, MASSING_VISIBLE_WITHIN_M)
+            },
         ));
         if !town {
             entity.insert(RecordId(group.to_owned()));

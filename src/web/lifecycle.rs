@@ -12,7 +12,7 @@ use crate::scene::CityBuilt;
 
 /// Frames to render after the city is built before calling it ready: the first frames compile
 /// pipelines and upload meshes.
-const FRAMES_BEFORE_READY: u32 = 3;
+const FRAMES_BEFORE_READY: u32 = 2;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
