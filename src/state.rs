@@ -12,7 +12,7 @@ use crate::data::CityData;
 use crate::model::camera_pose::CameraPose;
 use crate::model::format::Currency;
 use crate::model::lang::Lang;
-use crate::model::record_view::{RecordView, focus};
+use crate::model::record_view::focus;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_message::<Intent>()
@@ -119,8 +119,10 @@ pub fn settle_selection_and_flights(
     let Some(data) = data else {
         return;
     };
-    if let Some(id) = state.selection.clone()
-        && RecordView::build(&data, &id, state.lang, state.currency).is_none()
+    let selection_is_new = state.is_changed() || data.is_added();
+    if selection_is_new
+        && let Some(id) = state.selection.clone()
+        && !is_record(&data, &id)
     {
         warn!("select: no record `{id}` in the data; the selection is cleared");
         state.selection = None;
@@ -136,6 +138,13 @@ pub fn settle_selection_and_flights(
         let from = camera.goal;
         camera.goal = framing_pose(&from, focus.at.x, focus.at.z, focus.radius_m);
     }
+}
+
+/// Whether `id` names a district, a cluster zone or a project.
+fn is_record(snapshot: &crate::model::snapshot::Snapshot, id: &str) -> bool {
+    snapshot.district(id).is_some()
+        || snapshot.clusters.iter().any(|c| c.id == id)
+        || snapshot.projects.iter().any(|p| p.id == id)
 }
 
 /// The pose that frames a circle of `radius_m` around `(x, z)`, from the heading of `from`.

@@ -3,6 +3,7 @@
 
 use bevy::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 use web_sys::{Document, Element, HtmlElement};
 
 /// The page's document.
@@ -52,4 +53,43 @@ pub fn set_style(element: &Element, property: &str, value: &str) {
 /// Removes every child of `element`.
 pub fn clear(element: &Element) {
     element.set_text_content(None);
+}
+
+/// A link that opens in a new tab without handing it `window.opener`, or plain text when the
+/// source has no address.
+pub fn source_link(parent: &Element, label: &str, url: Option<&str>) -> Option<Element> {
+    match url {
+        Some(url) => {
+            let link = append(parent, "a", "source", label)?;
+            set(&link, "href", url);
+            set(&link, "target", "_blank");
+            set(&link, "rel", "noopener noreferrer");
+            Some(link)
+        }
+        None => append(parent, "span", "source", label),
+    }
+}
+
+/// One click listener on the element with `container_id` for every descendant matching
+/// `selector`, however often the container's content is rebuilt; `on_click` gets the match.
+pub fn on_click_within(container_id: &str, selector: &'static str, on_click: fn(&Element)) {
+    let Some(container) = by_id(container_id) else {
+        return;
+    };
+    let listener = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
+        let Some(target) = event.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+            return;
+        };
+        if let Ok(Some(matched)) = target.closest(selector) {
+            on_click(&matched);
+        }
+    });
+    if container
+        .add_event_listener_with_callback("click", listener.as_ref().unchecked_ref())
+        .is_err()
+    {
+        warn!("could not listen for clicks on {selector} in #{container_id}");
+    }
+    // The listener lives as long as the page.
+    listener.forget();
 }

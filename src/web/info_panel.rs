@@ -3,11 +3,9 @@
 //! from `model::record_view` with text-only DOM helpers; its close button clears the selection.
 
 use bevy::prelude::*;
-use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
 use web_sys::Element;
 
-use super::dom::{append, by_id, clear, set};
+use super::dom::{append, by_id, clear, on_click_within, set, source_link};
 use super::queue_page_intent;
 use crate::AppSystems;
 use crate::data::CityData;
@@ -25,29 +23,14 @@ pub(super) fn plugin(app: &mut App) {
         );
 }
 
-/// One listener for the panel's close button, however often the panel is rebuilt.
+/// The panel's close button, however often the panel is rebuilt.
 fn listen_for_close_clicks() {
-    let Some(panel) = by_id("info-panel") else {
-        return;
-    };
-    let on_click = Closure::<dyn Fn(web_sys::Event)>::new(|event: web_sys::Event| {
-        let Some(target) = event.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
-            return;
-        };
-        if let Ok(Some(_)) = target.closest("[data-testid=info-close]") {
-            queue_page_intent(Intent::Select {
-                id: None,
-                fly: false,
-            });
-        }
+    on_click_within("info-panel", "[data-testid=info-close]", |_| {
+        queue_page_intent(Intent::Select {
+            id: None,
+            fly: false,
+        });
     });
-    if panel
-        .add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())
-        .is_err()
-    {
-        warn!("could not listen for the info panel's close button");
-    }
-    on_click.forget();
 }
 
 fn render_info_panel(data: Res<CityData>, state: Res<ExplorerState>) {
@@ -106,17 +89,7 @@ fn fill_panel(panel: &Element, view: &RecordView, state: &ExplorerState) -> Opti
         let list = append(panel, "ul", "info-sources", "")?;
         for source in &view.sources {
             let item = append(&list, "li", "", "")?;
-            match &source.url {
-                Some(url) => {
-                    let link = append(&item, "a", "source", &source.text)?;
-                    set(&link, "href", url);
-                    set(&link, "target", "_blank");
-                    set(&link, "rel", "noopener noreferrer");
-                }
-                None => {
-                    append(&item, "span", "source", &source.text)?;
-                }
-            }
+            source_link(&item, &source.text, source.url.as_deref())?;
         }
     }
     Some(())

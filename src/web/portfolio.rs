@@ -4,11 +4,10 @@
 //! snapshot that failed to load is reported through the page's error overlay instead.
 
 use bevy::prelude::*;
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use web_sys::Element;
 
-use super::dom::{append, by_id, clear, document, set, set_style};
+use super::dom::{append, by_id, clear, document, on_click_within, set, set_style, source_link};
 use super::{dispatch_window_event, queue_page_intent};
 use crate::AppSystems;
 use crate::data::{CityData, DataFailure, SNAPSHOT_FILE_NAME};
@@ -30,30 +29,14 @@ pub(super) fn plugin(app: &mut App) {
         );
 }
 
-/// One click listener for the panel's currency buttons, however often the panel is rebuilt.
+/// The panel's currency buttons, however often the panel is rebuilt.
 fn listen_for_currency_clicks() {
-    let Some(panel) = by_id("portfolio") else {
-        return;
-    };
-    let on_click = Closure::<dyn Fn(web_sys::Event)>::new(|event: web_sys::Event| {
-        let Some(target) = event.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
-            return;
-        };
-        let Ok(Some(button)) = target.closest("[data-currency]") else {
-            return;
-        };
+    on_click_within("portfolio", "[data-currency]", |button| {
         let code = button.get_attribute("data-currency").unwrap_or_default();
         if let Some(currency) = Currency::from_code(&code) {
             queue_page_intent(Intent::SetCurrency(currency));
         }
     });
-    if panel
-        .add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())
-        .is_err()
-    {
-        warn!("could not listen for currency clicks");
-    }
-    on_click.forget();
 }
 
 fn render_portfolio(data: Res<CityData>, state: Res<ExplorerState>) {
@@ -143,21 +126,6 @@ fn fill_panel(panel: &Element, view: &PortfolioView, currency: Currency) -> Opti
         source_link(&item, &source.text, source.url.as_deref())?;
     }
     Some(())
-}
-
-/// A link that opens in a new tab without handing it `window.opener`, or plain text when the
-/// source has no address.
-fn source_link(parent: &Element, label: &str, url: Option<&str>) -> Option<Element> {
-    match url {
-        Some(url) => {
-            let link = append(parent, "a", "source", label)?;
-            set(&link, "href", url);
-            set(&link, "target", "_blank");
-            set(&link, "rel", "noopener noreferrer");
-            Some(link)
-        }
-        None => append(parent, "span", "source", label),
-    }
 }
 
 fn reflect_language_on_page(state: Res<ExplorerState>) {

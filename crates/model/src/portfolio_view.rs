@@ -162,7 +162,8 @@ fn bars(entries: Vec<(String, f64, String, Option<String>)>) -> Vec<Bar> {
         .collect()
 }
 
-fn source_link(source: &crate::snapshot::Source) -> SourceLink {
+/// A source as the panels cite it: `Publisher: Title (date)` and its address.
+pub fn source_link(source: &crate::snapshot::Source) -> SourceLink {
     let date = source
         .date
         .as_deref()

@@ -7,7 +7,7 @@ use crate::geo::{LatLon, Local, to_local};
 use crate::i18n::{Key, status, text};
 use crate::lang::Lang;
 use crate::polygon::{area, centroid};
-use crate::portfolio_view::{SourceLink, amount_in};
+use crate::portfolio_view::{SourceLink, amount_in, source_link};
 use crate::snapshot::{Fact, Snapshot};
 use crate::validate::footprint_local;
 
@@ -87,24 +87,6 @@ pub fn focus(snapshot: &Snapshot, id: &str) -> Option<Focus> {
     })
 }
 
-/// Every record id a user can select, with its name in `lang`, in panel order: districts,
-/// cluster zones, projects.
-pub fn selectable(snapshot: &Snapshot, lang: Lang) -> Vec<(String, String)> {
-    let districts = snapshot
-        .districts
-        .iter()
-        .map(|d| (d.id.clone(), d.name.get(lang).to_owned()));
-    let clusters = snapshot
-        .clusters
-        .iter()
-        .map(|c| (c.id.clone(), c.name.get(lang).to_owned()));
-    let projects = snapshot
-        .projects
-        .iter()
-        .map(|p| (p.id.clone(), p.name.get(lang).to_owned()));
-    districts.chain(clusters).chain(projects).collect()
-}
-
 fn figure(value: Option<f64>, unit: &str, lang: Lang) -> String {
     match value {
         Some(value) => with_unit(value, unit, lang),
@@ -143,13 +125,7 @@ fn fact_row(fact: &Fact, lang: Lang) -> Row {
 fn source_links(snapshot: &Snapshot, ids: &[String]) -> Vec<SourceLink> {
     ids.iter()
         .filter_map(|id| snapshot.source(id))
-        .map(|source| SourceLink {
-            text: match &source.date {
-                Some(date) => format!("{}: {} ({date})", source.publisher, source.title),
-                None => format!("{}: {}", source.publisher, source.title),
-            },
-            url: source.url.clone(),
-        })
+        .map(source_link)
         .collect()
 }
 
@@ -356,8 +332,14 @@ mod tests {
     #[test]
     fn every_record_with_a_place_has_a_focus_inside_the_region() {
         let snapshot = bundled();
-        for (id, _) in selectable(&snapshot, Lang::En) {
-            let Some(focus) = focus(&snapshot, &id) else {
+        let ids = snapshot
+            .districts
+            .iter()
+            .map(|d| &d.id)
+            .chain(snapshot.clusters.iter().map(|c| &c.id))
+            .chain(snapshot.projects.iter().map(|p| &p.id));
+        for id in ids {
+            let Some(focus) = focus(&snapshot, id) else {
                 continue;
             };
             assert!(
