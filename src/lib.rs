@@ -38,16 +38,7 @@ pub struct AppPlugin;
 
 impl Plugin for AppPlugin {
     fn build(&self, app: &mut App) {
-        app.configure_sets(
-            Update,
-            (
-                AppSystems::ReadInput,
-                AppSystems::ApplyIntents,
-                AppSystems::Animate,
-                AppSystems::Render,
-            )
-                .chain(),
-        );
+        configure_app_systems(app);
         app.add_plugins((
             state::plugin,
             data::plugin,
@@ -60,8 +51,27 @@ impl Plugin for AppPlugin {
     }
 }
 
-/// Builds and runs the app in the page's canvas (or a native window).
+fn configure_app_systems(app: &mut App) {
+    app.configure_sets(
+        Update,
+        (
+            AppSystems::ReadInput,
+            AppSystems::ApplyIntents,
+            AppSystems::Animate,
+            AppSystems::Render,
+        )
+            .chain(),
+    );
+}
+
+/// Builds and runs the app in the page's canvas (or a native window). A page without WebGL 2
+/// gets the data view instead: the same data, panels and API, with no renderer.
 pub fn run() {
+    #[cfg(target_arch = "wasm32")]
+    if web::page_wants_data_view() {
+        run_data_view();
+        return;
+    }
     let mut app = App::new();
     app.add_plugins(
         DefaultPlugins
@@ -86,6 +96,28 @@ pub fn run() {
     .add_plugins(AppPlugin);
     // After Bevy's own panic handler, so the page learns of a panic before the trap.
     #[cfg(target_arch = "wasm32")]
+    web::report_panics_to_page();
+    app.run();
+}
+
+/// The app without a renderer, for a page that cannot draw the city (no WebGL 2): the snapshot
+/// is loaded and validated as usual and the page shows the portfolio, the project table, the
+/// info panel, search and the language switch, driven by the same state and intents.
+#[cfg(target_arch = "wasm32")]
+fn run_data_view() {
+    /// The data view has no frames to draw; this pace is enough for clicks and typing.
+    const TICK: std::time::Duration = std::time::Duration::from_millis(50);
+    let mut app = App::new();
+    app.add_plugins((
+        MinimalPlugins.set(bevy::app::ScheduleRunnerPlugin::run_loop(TICK)),
+        bevy::log::LogPlugin::default(),
+        AssetPlugin {
+            meta_check: bevy::asset::AssetMetaCheck::Never,
+            ..default()
+        },
+    ));
+    configure_app_systems(&mut app);
+    app.add_plugins((state::plugin, data::plugin, web::data_view_plugin));
     web::report_panics_to_page();
     app.run();
 }

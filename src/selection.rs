@@ -1,6 +1,7 @@
 //! Choosing a record in the 3D view: a click or tap on a landmark, a district or a cluster zone
 //! selects it (a long press or a drag does not), Escape clears the selection, and a marker
-//! shows what is selected: a ring round it and, for a project, a beam above it.
+//! shows what is selected: a ring round it and, for a project, a beam above it. A pointer that
+//! hovers over a record gets a thin white ring round it first.
 
 use std::time::Duration;
 
@@ -20,6 +21,8 @@ use crate::state::{ExplorerState, Intent};
 const LONGEST_CLICK: Duration = Duration::from_millis(400);
 /// Colour of the selection marker.
 const MARKER: Color = Color::srgb(0.95, 0.66, 0.15);
+/// Colour of the hover ring.
+const HOVER: Color = Color::WHITE;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_plugins(MeshPickingPlugin)
@@ -28,20 +31,59 @@ pub(super) fn plugin(app: &mut App) {
             require_markers: true,
             ..default()
         })
+        .init_resource::<Hovered>()
         .add_observer(select_clicked_record)
+        .add_observer(note_hover_start)
+        .add_observer(note_hover_end)
         .add_systems(
             Update,
             (
                 make_records_pickable,
                 clear_selection_on_escape.in_set(AppSystems::ReadInput),
-                show_selection_marker.in_set(AppSystems::Render),
+                (show_selection_marker, show_hover_ring).in_set(AppSystems::Render),
             ),
         );
 }
 
-/// The marker's root.
+/// The selection marker.
 #[derive(Component)]
 struct SelectionMarker;
+
+/// The hover ring.
+#[derive(Component)]
+struct HoverRing;
+
+/// The record under the pointer, if any.
+#[derive(Resource, Debug, Default, PartialEq, Eq)]
+pub struct Hovered(pub Option<String>);
+
+fn note_hover_start(
+    mut over: On<Pointer<Over>>,
+    records: Query<&RecordId>,
+    mut hovered: ResMut<Hovered>,
+) {
+    let Ok(record) = records.get(over.entity) else {
+        return;
+    };
+    over.propagate(false);
+    if hovered.0.as_deref() != Some(record.0.as_str()) {
+        hovered.0 = Some(record.0.clone());
+    }
+}
+
+fn note_hover_end(
+    mut out: On<Pointer<Out>>,
+    records: Query<&RecordId>,
+    mut hovered: ResMut<Hovered>,
+) {
+    let Ok(record) = records.get(out.entity) else {
+        return;
+    };
+    out.propagate(false);
+    if hovered.0.as_deref() == Some(record.0.as_str()) {
+        hovered.0 = None;
+    }
+}
 
 fn make_records_pickable(mut commands: Commands, added: Query<Entity, Added<RecordId>>) {
     for entity in &added {
@@ -84,8 +126,28 @@ fn clear_selection_on_escape(
 
 /// A ring draped round `(x, z)` and, for projects, a beam rising from it.
 fn marker_mesh(ground: &Ground, x: f32, z: f32, radius: f32, beam: bool) -> Mesh {
+    ring_mesh(
+        ground,
+        x,
+        z,
+        radius,
+        (radius * 0.06).clamp(12.0, 400.0),
+        MARKER,
+        beam,
+    )
+}
+
+/// A ring of `width` draped round `(x, z)` in `colour`, with a beam if asked.
+fn ring_mesh(
+    ground: &Ground,
+    x: f32,
+    z: f32,
+    radius: f32,
+    width: f32,
+    colour: Color,
+    beam: bool,
+) -> Mesh {
     const SEGMENTS: usize = 72;
-    let width = (radius * 0.06).clamp(12.0, 400.0);
     let mut builder = MeshBuilder::default();
     let point = |angle: f32, r: f32| {
         let (px, pz) = (x + r * angle.cos(), z + r * angle.sin());
@@ -103,7 +165,7 @@ fn marker_mesh(ground: &Ground, x: f32, z: f32, radius: f32, beam: bool) -> Mesh
                 point(a1, radius),
                 point(a1, radius - width),
             ],
-            MARKER,
+            colour,
         );
     }
     if beam {
@@ -120,19 +182,71 @@ fn marker_mesh(ground: &Ground, x: f32, z: f32, radius: f32, beam: bool) -> Mesh
     builder.build()
 }
 
+/// The unlit, two-sided material of markers.
+fn marker_material() -> StandardMaterial {
+    StandardMaterial {
+        base_color: Color::WHITE,
+        unlit: true,
+        cull_mode: None,
+        ..default()
+    }
+}
+
+fn show_hover_ring(
+    mut commands: Commands,
+    hovered: Res<Hovered>,
+    data: Option<Res<CityData>>,
+    ground: Option<Res<Ground>>,
+    rings: Query<Entity, With<HoverRing>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    if !hovered.is_changed() {
+        return;
+    }
+    for ring in &rings {
+        commands.entity(ring).despawn();
+    }
+    let (Some(data), Some(ground), Some(id)) = (data, ground, hovered.0.as_deref()) else {
+        return;
+    };
+    let Some(place) = focus(&data, id) else {
+        return;
+    };
+    let width = (place.radius_m * 0.025).clamp(6.0, 160.0);
+    let mesh = ring_mesh(
+        &ground,
+        place.at.x,
+        place.at.z,
+        place.radius_m * 1.04,
+        width,
+        HOVER,
+        false,
+    );
+    commands.spawn((
+        Name::new(format!("Hover ring {id}")),
+        HoverRing,
+        Mesh3d(meshes.add(mesh)),
+        MeshMaterial3d(materials.add(marker_material())),
+        NotShadowCaster,
+        NotShadowReceiver,
+    ));
+}
+
 fn show_selection_marker(
     mut commands: Commands,
     state: Res<ExplorerState>,
     data: Option<Res<CityData>>,
     ground: Option<Res<Ground>>,
     markers: Query<Entity, With<SelectionMarker>>,
-    mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
+    (mut meshes, mut materials): (ResMut<Assets<Mesh>>, ResMut<Assets<StandardMaterial>>),
+    mut marked: Local<Option<String>>,
 ) {
     let data_arrived = data.as_ref().is_some_and(|data| data.is_added());
-    if !state.is_changed() && !data_arrived {
+    if *marked == state.selection && !data_arrived {
         return;
     }
+    marked.clone_from(&state.selection);
     for marker in &markers {
         commands.entity(marker).despawn();
     }
@@ -156,12 +270,7 @@ fn show_selection_marker(
         Name::new(format!("Selection marker {id}")),
         SelectionMarker,
         Mesh3d(meshes.add(mesh)),
-        MeshMaterial3d(materials.add(StandardMaterial {
-            base_color: Color::WHITE,
-            unlit: true,
-            cull_mode: None,
-            ..default()
-        })),
+        MeshMaterial3d(materials.add(marker_material())),
         NotShadowCaster,
         NotShadowReceiver,
     ));

@@ -12,12 +12,14 @@ use crate::data::CityData;
 use crate::model::camera_pose::CameraPose;
 use crate::model::format::Currency;
 use crate::model::lang::Lang;
+use crate::model::legend::{ProjectFilter, status_code};
 use crate::model::record_view::focus;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_message::<Intent>()
         .init_resource::<ExplorerState>()
         .init_resource::<PendingFlight>()
+        .init_resource::<MotionPreference>()
         .add_systems(
             Update,
             (apply_intents, settle_selection_and_flights)
@@ -29,6 +31,25 @@ pub(super) fn plugin(app: &mut App) {
 /// A flight asked for before the data arrived (a link opened with `select=`), or now.
 #[derive(Resource, Debug, Default, Clone, PartialEq)]
 pub struct PendingFlight(pub Option<String>);
+
+/// Whether the visitor asked for less motion (`prefers-reduced-motion`): camera flights become
+/// cuts. The page sets it; elsewhere (tests, native) motion is allowed.
+#[derive(Resource, Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct MotionPreference {
+    /// Flights cut straight to their goal.
+    pub reduced: bool,
+}
+
+impl MotionPreference {
+    /// Sends `camera` to `goal`: a flight, or a cut when motion is reduced.
+    pub fn send(self, camera: &mut OrbitCamera, goal: CameraPose) {
+        if self.reduced {
+            camera.cut_to(goal);
+        } else {
+            camera.goal = goal;
+        }
+    }
+}
 
 /// Something a user, a link or an embedding host asks the app to do.
 #[derive(Message, Clone, Debug, PartialEq)]
@@ -50,6 +71,10 @@ pub enum Intent {
     },
     /// Fly to a record without changing the selection.
     FlyTo(String),
+    /// Filter the projects by cluster, sector and status (what does not match is dimmed).
+    SetFilter(ProjectFilter),
+    /// Show or hide a layer of the map.
+    ShowLayer(Layer, bool),
     /// Stop everything with this panic message: proves the page's error overlay.
     DebugPanic(String),
 }
@@ -63,6 +88,69 @@ pub struct ExplorerState {
     pub selection: Option<String>,
     /// Currency of the amounts shown.
     pub currency: Currency,
+    /// Which projects are kept bright.
+    pub filter: ProjectFilter,
+    /// Which layers of the map are shown.
+    pub layers: Layers,
+}
+
+/// A layer of the map that can be switched off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Layer {
+    /// District and cluster zone areas.
+    Zones,
+    /// Procedural massing (the landmarks always stay).
+    Buildings,
+    /// The labels over the map.
+    Labels,
+    /// The A3, the railway and the runway.
+    Transport,
+}
+
+impl Layer {
+    /// Every layer, in the order the page lists them.
+    pub const ALL: [Layer; 4] = [
+        Layer::Zones,
+        Layer::Buildings,
+        Layer::Labels,
+        Layer::Transport,
+    ];
+
+    /// The layer's code in the page and in `state()`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Layer::Zones => "zones",
+            Layer::Buildings => "buildings",
+            Layer::Labels => "labels",
+            Layer::Transport => "transport",
+        }
+    }
+
+    /// The layer with `code`, if any.
+    pub fn from_code(code: &str) -> Option<Layer> {
+        Layer::ALL.into_iter().find(|layer| layer.code() == code)
+    }
+}
+
+/// The hidden layers (all are shown by default).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Layers {
+    hidden: Vec<Layer>,
+}
+
+impl Layers {
+    /// Whether `layer` is shown.
+    pub fn shows(&self, layer: Layer) -> bool {
+        !self.hidden.contains(&layer)
+    }
+
+    /// Shows or hides `layer`.
+    pub fn set(&mut self, layer: Layer, shown: bool) {
+        self.hidden.retain(|hidden| *hidden != layer);
+        if !shown {
+            self.hidden.push(layer);
+        }
+    }
 }
 
 /// Applies every pending intent to the state, in the order they came.
@@ -70,6 +158,7 @@ pub fn apply_intents(
     mut intents: MessageReader<Intent>,
     mut state: ResMut<ExplorerState>,
     mut pending: ResMut<PendingFlight>,
+    motion: Res<MotionPreference>,
     mut cameras: Query<&mut OrbitCamera>,
 ) {
     for intent in intents.read() {
@@ -86,7 +175,7 @@ pub fn apply_intents(
             }
             Intent::ResetView => {
                 for mut camera in &mut cameras {
-                    camera.goal = CameraPose::OVERVIEW;
+                    motion.send(&mut camera, CameraPose::OVERVIEW);
                 }
             }
             Intent::SetCamera(pose) => {
@@ -103,6 +192,16 @@ pub fn apply_intents(
                 }
             }
             Intent::FlyTo(id) => pending.0 = Some(id.clone()),
+            Intent::SetFilter(filter) => {
+                if state.filter != *filter {
+                    state.filter = filter.clone();
+                }
+            }
+            Intent::ShowLayer(layer, shown) => {
+                if state.layers.shows(*layer) != *shown {
+                    state.layers.set(*layer, *shown);
+                }
+            }
             Intent::DebugPanic(message) => panic!("{message}"),
         }
     }
@@ -114,6 +213,7 @@ pub fn settle_selection_and_flights(
     data: Option<Res<CityData>>,
     mut state: ResMut<ExplorerState>,
     mut pending: ResMut<PendingFlight>,
+    motion: Res<MotionPreference>,
     mut cameras: Query<&mut OrbitCamera>,
 ) {
     let Some(data) = data else {
@@ -135,8 +235,8 @@ pub fn settle_selection_and_flights(
         return;
     };
     for mut camera in &mut cameras {
-        let from = camera.goal;
-        camera.goal = framing_pose(&from, focus.at.x, focus.at.z, focus.radius_m);
+        let goal = framing_pose(&camera.goal, focus.at.x, focus.at.z, focus.radius_m);
+        motion.send(&mut camera, goal);
     }
 }
 
@@ -174,6 +274,16 @@ pub fn public_state(
         "camera": camera,
         "frame": frame,
         "fps": (fps * 10.0).round() / 10.0,
+        "filter": {
+            "cluster": state.filter.cluster,
+            "sector": state.filter.sector,
+            "status": state.filter.status.map(status_code),
+        },
+        "layers": Layer::ALL
+            .iter()
+            .filter(|layer| state.layers.shows(**layer))
+            .map(|layer| layer.code())
+            .collect::<Vec<_>>(),
     })
 }
 
@@ -238,6 +348,28 @@ mod tests {
             CameraPose::OVERVIEW,
             "reset aims at the overview"
         );
+    }
+
+    #[test]
+    fn reduced_motion_turns_flights_into_cuts() {
+        let mut app = with_data(app_with_camera());
+        app.insert_resource(MotionPreference { reduced: true });
+        app.world_mut()
+            .write_message(Intent::FlyTo("kaist-kazakhstan".into()));
+        app.update();
+        let at_kaist = camera(&mut app);
+        assert_eq!(
+            at_kaist.current, at_kaist.goal,
+            "with reduced motion the camera is already there"
+        );
+        assert!(
+            (at_kaist.current.x + 7_097.0).abs() < 5.0,
+            "and there is KAIST: {:?}",
+            at_kaist.current
+        );
+        app.world_mut().write_message(Intent::ResetView);
+        app.update();
+        assert_eq!(camera(&mut app).current, CameraPose::OVERVIEW);
     }
 
     #[test]
@@ -351,5 +483,44 @@ mod tests {
         assert_eq!(value["fps"], 30.0);
         assert_eq!(value["camera"]["distance"], CameraPose::OVERVIEW.distance);
         assert!(value["tour"].is_null() && value["step"].is_null());
+        assert_eq!(
+            value["layers"],
+            json!(["zones", "buildings", "labels", "transport"])
+        );
+        assert!(value["filter"]["cluster"].is_null());
+    }
+
+    #[test]
+    fn filters_and_layers_follow_their_intents() {
+        let mut app = app_with_camera();
+        let filter = ProjectFilter {
+            status: Some(crate::model::snapshot::Status::Operating),
+            ..ProjectFilter::default()
+        };
+        app.world_mut()
+            .write_message(Intent::SetFilter(filter.clone()));
+        app.world_mut()
+            .write_message(Intent::ShowLayer(Layer::Buildings, false));
+        app.update();
+        let state = app.world().resource::<ExplorerState>().clone();
+        assert_eq!(state.filter, filter);
+        assert!(!state.layers.shows(Layer::Buildings));
+        assert!(state.layers.shows(Layer::Zones));
+        let published = public_state(&state, None, 1, 1.0);
+        assert_eq!(published["filter"]["status"], "operating");
+        assert_eq!(published["layers"], json!(["zones", "labels", "transport"]));
+
+        app.world_mut()
+            .write_message(Intent::ShowLayer(Layer::Buildings, true));
+        app.update();
+        assert_eq!(
+            app.world().resource::<ExplorerState>().layers,
+            Layers::default(),
+            "shown again"
+        );
+        for layer in Layer::ALL {
+            assert_eq!(Layer::from_code(layer.code()), Some(layer));
+        }
+        assert_eq!(Layer::from_code("satellite"), None);
     }
 }

@@ -271,10 +271,11 @@ function withProgress(response, expectedBytes) {
 async function start() {
   localizeBootText();
   if (!hasWebGl2()) {
+    // The data view: the app runs without a renderer and fills the panels and the table.
+    document.documentElement.classList.add("data-view");
     $("loading").hidden = true;
     $("fallback").hidden = false;
     rejectReady(new Error("WebGL 2 is not available"));
-    return;
   }
   const wasmUrl = new URL(body.dataset.wasm, document.baseURI);
   const jsUrl = new URL(body.dataset.wasmJs, document.baseURI);

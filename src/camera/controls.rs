@@ -1,15 +1,19 @@
 //! Direct manipulation of the camera goal: mouse drag and wheel, one- and two-finger touch, keys.
 //!
-//! Left drag orbits, right drag (or shift + left drag) pans, the wheel zooms; one finger orbits,
-//! two fingers pan and pinch-zoom; arrows/WASD pan, +/- zoom, Q/E rotate, Home resets.
+//! Left drag orbits, right drag (or shift + left drag) pans, the wheel zooms towards the point
+//! under the cursor; one finger orbits, two fingers pan, pinch-zoom and twist to turn;
+//! arrows/WASD pan, +/- zoom, Q/E rotate, Home resets.
 
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit};
 use bevy::input::touch::Touches;
 use bevy::prelude::*;
 
+use bevy::window::PrimaryWindow;
+
 use super::orbit::OrbitCamera;
 use crate::AppSystems;
 use crate::model::camera_pose::CameraPose;
+use crate::scene::terrain::Ground;
 use crate::state::Intent;
 
 /// Degrees of orbit per pixel dragged.
@@ -42,6 +46,31 @@ pub fn orbit(pose: &CameraPose, yaw: f32, pitch: f32) -> CameraPose {
     .clamped()
 }
 
+/// Multiplies the orbit distance by `factor` and moves the target towards (or away from) the
+/// ground point `(x, z)` by the same factor, so the point under the cursor stays under it.
+pub fn zoom_towards(pose: &CameraPose, factor: f32, (x, z): (f32, f32)) -> CameraPose {
+    let zoomed = zoom(pose, factor);
+    // The factor the limits allowed, not the one asked for: at a limit the target stays put.
+    let applied = zoomed.distance / pose.distance;
+    CameraPose {
+        x: x + (pose.x - x) * applied,
+        z: z + (pose.z - z) * applied,
+        ..zoomed
+    }
+    .clamped()
+}
+
+/// How far (degrees) two fingers turned between their previous and current positions, as a yaw
+/// change: the city turns with the fingers (clockwise on screen turns the heading anticlockwise).
+pub fn twist_deg(previous: (Vec2, Vec2), now: (Vec2, Vec2)) -> f32 {
+    let before = previous.1 - previous.0;
+    let after = now.1 - now.0;
+    if before.length() < 1.0 || after.length() < 1.0 {
+        return 0.0;
+    }
+    -before.angle_to(after).to_degrees()
+}
+
 /// Moves the target by `right` and `forward` fractions of the orbit distance, along the ground
 /// relative to the view heading.
 pub fn pan(pose: &CameraPose, right: f32, forward: f32) -> CameraPose {
@@ -67,12 +96,32 @@ pub fn zoom(pose: &CameraPose, factor: f32) -> CameraPose {
     .clamped()
 }
 
+/// The ground point (x, z) under the cursor, if the cursor is over the view and its ray meets
+/// the ground plane at the target's height in front of the camera.
+fn ground_under_cursor(
+    windows: &Query<&Window, With<PrimaryWindow>>,
+    camera: &Camera,
+    transform: &GlobalTransform,
+    target_height: f32,
+) -> Option<(f32, f32)> {
+    let cursor = windows.single().ok()?.cursor_position()?;
+    let ray = camera.viewport_to_world(transform, cursor).ok()?;
+    let along = ray.intersect_plane(
+        Vec3::new(0.0, target_height, 0.0),
+        InfinitePlane3d::new(Vec3::Y),
+    )?;
+    let point = ray.get_point(along);
+    Some((point.x, point.z))
+}
+
 fn steer_with_mouse(
     buttons: Res<ButtonInput<MouseButton>>,
     keys: Res<ButtonInput<KeyCode>>,
     motion: Res<AccumulatedMouseMotion>,
     scroll: Res<AccumulatedMouseScroll>,
-    mut cameras: Query<&mut OrbitCamera>,
+    windows: Query<&Window, With<PrimaryWindow>>,
+    ground: Option<Res<Ground>>,
+    mut cameras: Query<(&mut OrbitCamera, Option<(&Camera, &GlobalTransform)>)>,
 ) {
     let shift = keys.any_pressed([KeyCode::ShiftLeft, KeyCode::ShiftRight]);
     let panning =
@@ -85,7 +134,7 @@ fn steer_with_mouse(
     if motion.delta == Vec2::ZERO && lines == 0.0 {
         return;
     }
-    for mut camera in &mut cameras {
+    for (mut camera, view) in &mut cameras {
         let mut goal = camera.goal;
         if orbiting {
             goal = orbit(
@@ -101,7 +150,14 @@ fn steer_with_mouse(
             );
         }
         if lines != 0.0 {
-            goal = zoom(&goal, ZOOM_PER_LINE.powf(-lines));
+            let factor = ZOOM_PER_LINE.powf(-lines);
+            let target_height = ground.as_ref().map_or(0.0, |g| g.height(goal.x, goal.z));
+            goal = match view.and_then(|(lens, transform)| {
+                ground_under_cursor(&windows, lens, transform, target_height)
+            }) {
+                Some(point) => zoom_towards(&goal, factor, point),
+                None => zoom(&goal, factor),
+            };
         }
         camera.goal = goal;
     }
@@ -109,8 +165,8 @@ fn steer_with_mouse(
 
 fn steer_with_touch(touches: Res<Touches>, mut cameras: Query<&mut OrbitCamera>) {
     let active: Vec<_> = touches.iter().collect();
-    let (orbit_by, pan_by, zoom_by) = match active.as_slice() {
-        [one] => (one.delta(), Vec2::ZERO, 1.0),
+    let (orbit_by, pan_by, zoom_by, turn_by) = match active.as_slice() {
+        [one] => (one.delta(), Vec2::ZERO, 1.0, 0.0),
         [a, b, ..] => {
             let before = a.previous_position().distance(b.previous_position());
             let now = a.position().distance(b.position());
@@ -119,7 +175,11 @@ fn steer_with_touch(touches: Res<Touches>, mut cameras: Query<&mut OrbitCamera>)
             } else {
                 1.0
             };
-            (Vec2::ZERO, (a.delta() + b.delta()) / 2.0, factor)
+            let turn = twist_deg(
+                (a.previous_position(), b.previous_position()),
+                (a.position(), b.position()),
+            );
+            (Vec2::ZERO, (a.delta() + b.delta()) / 2.0, factor, turn)
         }
         [] => return,
     };
@@ -127,7 +187,7 @@ fn steer_with_touch(touches: Res<Touches>, mut cameras: Query<&mut OrbitCamera>)
         let mut goal = camera.goal;
         goal = orbit(
             &goal,
-            orbit_by.x * ORBIT_DEG_PER_PX,
+            orbit_by.x * ORBIT_DEG_PER_PX + turn_by,
             orbit_by.y * ORBIT_DEG_PER_PX,
         );
         goal = pan(&goal, -pan_by.x * PAN_PER_PX, pan_by.y * PAN_PER_PX);
@@ -224,6 +284,48 @@ mod tests {
         assert_eq!(
             zoom(&NORTH, 1e6).distance,
             crate::model::camera_pose::MAX_DISTANCE_M
+        );
+    }
+
+    #[test]
+    fn zooming_towards_a_point_keeps_it_under_the_cursor() {
+        let point = (400.0, -300.0);
+        let closer = zoom_towards(&NORTH, 0.5, point);
+        assert!((closer.distance - 500.0).abs() < 1e-3);
+        // The target moved halfway to the point: the point keeps its place in the view.
+        assert!(
+            (closer.x - 200.0).abs() < 1e-3 && (closer.z + 150.0).abs() < 1e-3,
+            "{closer:?}"
+        );
+        let farther = zoom_towards(&NORTH, 2.0, point);
+        assert!(
+            (farther.x + 400.0).abs() < 1e-3 && (farther.z - 300.0).abs() < 1e-3,
+            "zooming out moves away from the point: {farther:?}"
+        );
+        // At the closest distance, more zoom neither zooms nor slides the target.
+        let closest = CameraPose {
+            distance: crate::model::camera_pose::MIN_DISTANCE_M,
+            ..NORTH
+        };
+        assert_eq!(zoom_towards(&closest, 0.5, point), closest);
+        // And the target never leaves the city.
+        let edge = zoom_towards(&NORTH, 0.5, (1e9, 0.0));
+        assert_eq!(edge.x, crate::model::camera_pose::TARGET_EXTENT_M);
+    }
+
+    #[test]
+    fn twisting_two_fingers_turns_the_view() {
+        let (a, b) = (Vec2::new(0.0, 0.0), Vec2::new(100.0, 0.0));
+        // Screen y points down: b moving down is a clockwise turn on screen.
+        let clockwise = twist_deg((a, b), (a, Vec2::new(100.0, 100.0)));
+        assert!((clockwise.abs() - 45.0).abs() < 1e-3, "{clockwise}");
+        let anticlockwise = twist_deg((a, b), (a, Vec2::new(100.0, -100.0)));
+        assert!((clockwise + anticlockwise).abs() < 1e-3);
+        assert_eq!(twist_deg((a, b), (a, b)), 0.0);
+        assert_eq!(
+            twist_deg((a, a), (a, b)),
+            0.0,
+            "fingers on one spot give no angle"
         );
     }
 

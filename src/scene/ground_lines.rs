@@ -1,9 +1,11 @@
 //! Lines on the ground from the fixed geography: the A3 highway, the Turksib railway, the
-//! rivers and the airfield's runway, draped on the terrain and merged into one mesh.
+//! rivers and the airfield's runway, draped on the terrain: transport in one mesh (a layer the
+//! visitor can hide), rivers in another.
 
 use bevy::light::NotShadowCaster;
 use bevy::prelude::*;
 
+use super::layers::OnLayer;
 use super::mesh_builder::{MeshBuilder, densify};
 use super::terrain::{Ground, GroundIsBuilt};
 use super::{CityRoot, palette};
@@ -11,6 +13,7 @@ use crate::model::geo::{LatLon, to_local};
 use crate::model::geography::{
     A3_HIGHWAY, AIRFIELD, ILI_RIVER, KASKELEN_RIVER, MALAYA_ALMATINKA_RIVER, TURKSIB_RAILWAY,
 };
+use crate::state::Layer;
 
 /// Drawn widths, metres: wider than life where life would vanish from the overview.
 const HIGHWAY_WIDTH_M: f32 = 70.0;
@@ -49,14 +52,15 @@ fn spawn_ground_lines(
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
-    let mut lines = MeshBuilder::default();
+    let mut rivers = MeshBuilder::default();
     for (river, width) in [
         (&KASKELEN_RIVER[..], 90.0),
         (&MALAYA_ALMATINKA_RIVER[..], 70.0),
         (&ILI_RIVER[..], 220.0),
     ] {
-        lines.ribbon(&draped(&ground, river), width, 1.5, palette::RIVER);
+        rivers.ribbon(&draped(&ground, river), width, 1.5, palette::RIVER);
     }
+    let mut lines = MeshBuilder::default();
     lines.ribbon(
         &draped(&ground, &TURKSIB_RAILWAY),
         RAILWAY_WIDTH_M,
@@ -80,17 +84,27 @@ fn spawn_ground_lines(
     ];
     lines.ribbon(&runway, RUNWAY_WIDTH_M, 3.0, palette::RUNWAY);
 
-    let entity = commands
+    let material = materials.add(StandardMaterial {
+        perceptual_roughness: 0.9,
+        reflectance: 0.2,
+        ..default()
+    });
+    let transport = commands
         .spawn((
-            Name::new("Roads, railway, rivers and runway"),
+            Name::new("Highway, railway and runway"),
             Mesh3d(meshes.add(lines.build())),
-            MeshMaterial3d(materials.add(StandardMaterial {
-                perceptual_roughness: 0.9,
-                reflectance: 0.2,
-                ..default()
-            })),
+            MeshMaterial3d(material.clone()),
+            NotShadowCaster,
+            OnLayer(Layer::Transport),
+        ))
+        .id();
+    let rivers = commands
+        .spawn((
+            Name::new("Rivers"),
+            Mesh3d(meshes.add(rivers.build())),
+            MeshMaterial3d(material),
             NotShadowCaster,
         ))
         .id();
-    commands.entity(*root).add_child(entity);
+    commands.entity(*root).add_children(&[transport, rivers]);
 }

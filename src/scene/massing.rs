@@ -8,12 +8,14 @@ use bevy::camera::visibility::VisibilityRange;
 use bevy::light::NotShadowCaster;
 use bevy::prelude::*;
 
+use super::layers::{Dimmable, OnLayer, dimmed};
 use super::mesh_builder::MeshBuilder;
 use super::terrain::Ground;
 use super::zones::{drape_area, parse_hex_colour};
 use super::{CityRoot, RecordId, palette};
 use crate::data::CityData;
 use crate::model::massing::{BuildingKind, MassingPlan, plan};
+use crate::state::Layer;
 
 /// Beyond this distance from the camera a group's buildings are smaller than a pixel: they are
 /// not drawn (the district and zone plates carry the city at that range), which halves the
@@ -120,11 +122,13 @@ fn spawn_massing(
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
     let plan = plan(&data, &ground.landscape);
-    let material = materials.add(StandardMaterial {
+    let surface = StandardMaterial {
         perceptual_roughness: 0.85,
         reflectance: 0.3,
         ..default()
-    });
+    };
+    let dim = materials.add(dimmed(&surface));
+    let material = materials.add(surface);
     let accents: BTreeMap<&str, Color> = data
         .clusters
         .iter()
@@ -157,9 +161,16 @@ fn spawn_massing(
                 use_aabb: true,
                 ..VisibilityRange::abrupt(0.0, MASSING_VISIBLE_WITHIN_M)
             },
+            OnLayer(Layer::Buildings),
         ));
         if !town {
-            entity.insert(RecordId(group.to_owned()));
+            entity.insert((
+                RecordId(group.to_owned()),
+                Dimmable {
+                    bright: material.clone(),
+                    dim: dim.clone(),
+                },
+            ));
         }
         children.push(entity.id());
     }
@@ -190,6 +201,7 @@ fn spawn_massing(
                     Mesh3d(meshes.add(flat.build())),
                     MeshMaterial3d(material.clone()),
                     NotShadowCaster,
+                    OnLayer(Layer::Buildings),
                 ))
                 .id(),
         );

@@ -3,6 +3,7 @@
 //! landmark models.
 
 pub mod landmarks;
+pub mod layers;
 pub mod massing;
 pub mod mesh_builder;
 pub mod palette;
@@ -25,6 +26,7 @@ pub(super) fn plugin(app: &mut App) {
             zones::plugin,
             massing::plugin,
             landmarks::plugin,
+            layers::plugin,
         ));
 }
 
@@ -65,11 +67,13 @@ mod tests {
             .init_asset::<Mesh>()
             .init_asset::<StandardMaterial>()
             .add_systems(Startup, spawn_city_root.before(terrain::GroundIsBuilt))
+            .init_resource::<crate::state::ExplorerState>()
             .add_plugins((
                 terrain::plugin,
                 ground_lines::plugin,
                 zones::plugin,
                 massing::plugin,
+                layers::plugin,
             ));
         app.update();
         let text = include_str!("../../assets/data/alatau.json");
@@ -97,6 +101,54 @@ mod tests {
         {
             assert!(drawn.contains(id), "{id} is not drawn; drawn: {drawn:?}");
         }
+    }
+
+    #[test]
+    fn layers_hide_and_the_filter_dims_what_it_leaves_out() {
+        use crate::model::legend::ProjectFilter;
+        use crate::state::{ExplorerState, Layer};
+
+        let mut app = app_with_city();
+        {
+            let mut state = app.world_mut().resource_mut::<ExplorerState>();
+            state.layers.set(Layer::Buildings, false);
+            state.filter = ProjectFilter {
+                cluster: Some("cluster-logistics".into()),
+                ..ProjectFilter::default()
+            };
+        }
+        app.update();
+        let mut layered = app.world_mut().query::<(&layers::OnLayer, &Visibility)>();
+        let mut seen = 0;
+        for (layer, visibility) in layered.iter(app.world()) {
+            let hidden = layer.0 == Layer::Buildings;
+            assert_eq!(*visibility == Visibility::Hidden, hidden, "{layer:?}");
+            seen += 1;
+        }
+        assert!(seen > 10, "zones, massing and transport are on layers");
+
+        let mut records = app.world_mut().query::<(
+            &RecordId,
+            &layers::Dimmable,
+            &MeshMaterial3d<StandardMaterial>,
+        )>();
+        let mut dimmed = BTreeSet::new();
+        for (id, dimmable, material) in records.iter(app.world()) {
+            if material.0 == dimmable.dim {
+                dimmed.insert(id.0.clone());
+            }
+        }
+        assert!(!dimmed.contains("cluster-logistics"), "{dimmed:?}");
+        assert!(dimmed.contains("cluster-industrial"), "{dimmed:?}");
+        assert!(!dimmed.contains("gate-district"), "districts stay bright");
+
+        app.world_mut().resource_mut::<ExplorerState>().filter = ProjectFilter::default();
+        app.update();
+        let still_dim = records
+            .iter(app.world())
+            .filter(|(_, dimmable, material)| material.0 == dimmable.dim)
+            .count();
+        assert_eq!(still_dim, 0, "an open filter brightens everything");
     }
 
     #[test]
@@ -131,7 +183,8 @@ mod tests {
         for expected in [
             "Terrain",
             "Kapchagay reservoir",
-            "Roads, railway, rivers and runway",
+            "Highway, railway and runway",
+            "Rivers",
         ] {
             assert!(
                 names.iter().any(|n| n == expected),

@@ -4,6 +4,7 @@
 use bevy::light::NotShadowCaster;
 use bevy::prelude::*;
 
+use super::layers::{Dimmable, OnLayer, dimmed};
 use super::mesh_builder::{MeshBuilder, densify};
 use super::terrain::Ground;
 use super::{CityRoot, RecordId, palette};
@@ -11,6 +12,7 @@ use crate::data::CityData;
 use crate::model::geo::Local;
 use crate::model::polygon::triangulate;
 use crate::model::validate::footprint_local;
+use crate::state::Layer;
 
 /// Height of district areas above the terrain, metres.
 pub const DISTRICT_LIFT_M: f32 = 2.0;
@@ -109,11 +111,13 @@ fn spawn_zones(
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
-    let material = materials.add(StandardMaterial {
+    let surface = StandardMaterial {
         perceptual_roughness: 0.95,
         reflectance: 0.1,
         ..default()
-    });
+    };
+    let dim = materials.add(dimmed(&surface));
+    let material = materials.add(surface);
     let paper = palette::DISTRICT.to_linear();
     let mut children = Vec::new();
     for district in &data.districts {
@@ -136,6 +140,7 @@ fn spawn_zones(
                     Mesh3d(meshes.add(builder.build())),
                     MeshMaterial3d(material.clone()),
                     NotShadowCaster,
+                    OnLayer(Layer::Zones),
                 ))
                 .id(),
         );
@@ -164,6 +169,11 @@ fn spawn_zones(
                     Mesh3d(meshes.add(builder.build())),
                     MeshMaterial3d(material.clone()),
                     NotShadowCaster,
+                    OnLayer(Layer::Zones),
+                    Dimmable {
+                        bright: material.clone(),
+                        dim: dim.clone(),
+                    },
                 ))
                 .id(),
         );

@@ -73,6 +73,20 @@ pub fn source_link(parent: &Element, label: &str, url: Option<&str>) -> Option<E
 /// One click listener on the element with `container_id` for every descendant matching
 /// `selector`, however often the container's content is rebuilt; `on_click` gets the match.
 pub fn on_click_within(container_id: &str, selector: &'static str, on_click: fn(&Element)) {
+    on_event_within(container_id, "click", selector, on_click);
+}
+
+/// Like [`on_click_within`], for `change` events of form controls.
+pub fn on_change_within(container_id: &str, selector: &'static str, on_change: fn(&Element)) {
+    on_event_within(container_id, "change", selector, on_change);
+}
+
+fn on_event_within(
+    container_id: &str,
+    event_name: &'static str,
+    selector: &'static str,
+    handler: fn(&Element),
+) {
     let Some(container) = by_id(container_id) else {
         return;
     };
@@ -81,14 +95,14 @@ pub fn on_click_within(container_id: &str, selector: &'static str, on_click: fn(
             return;
         };
         if let Ok(Some(matched)) = target.closest(selector) {
-            on_click(&matched);
+            handler(&matched);
         }
     });
     if container
-        .add_event_listener_with_callback("click", listener.as_ref().unchecked_ref())
+        .add_event_listener_with_callback(event_name, listener.as_ref().unchecked_ref())
         .is_err()
     {
-        warn!("could not listen for clicks on {selector} in #{container_id}");
+        warn!("could not listen for {event_name} on {selector} in #{container_id}");
     }
     // The listener lives as long as the page.
     listener.forget();

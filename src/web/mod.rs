@@ -1,11 +1,17 @@
 //! Browser integration (wasm only): the `window.alatau` bridge, URL-hash sync, the readiness
 //! signal and panic reporting. The only module that touches the DOM.
 
+mod data_view;
 mod dom;
 mod info_panel;
 mod js_api;
+mod labels;
+mod layers;
+mod legend;
 mod lifecycle;
 mod portfolio;
+mod search;
+mod share;
 mod url_hash;
 
 use std::cell::RefCell;
@@ -14,19 +20,45 @@ use bevy::prelude::*;
 use wasm_bindgen::JsValue;
 
 use crate::AppSystems;
-use crate::state::Intent;
+use crate::state::{Intent, MotionPreference};
 
 pub use lifecycle::report_panics_to_page;
 
+/// The page around the 3D city.
 pub(super) fn plugin(app: &mut App) {
+    app.add_plugins((
+        page_plugin,
+        labels::plugin,
+        layers::plugin,
+        lifecycle::plugin,
+    ))
+    .add_systems(Startup, read_motion_preference);
+}
+
+/// The page without the 3D city (no WebGL 2): the panels, search and API, and the project table.
+pub(super) fn data_view_plugin(app: &mut App) {
+    app.add_plugins((page_plugin, data_view::plugin));
+}
+
+/// What both views share: panels, search, sharing, the API and the URL hash.
+fn page_plugin(app: &mut App) {
     app.add_plugins((
         info_panel::plugin,
         js_api::plugin,
-        lifecycle::plugin,
+        legend::plugin,
         portfolio::plugin,
+        search::plugin,
+        share::plugin,
         url_hash::plugin,
     ))
     .add_systems(Update, forward_page_intents.in_set(AppSystems::ReadInput));
+}
+
+/// Whether the page asked for the data view (`web/boot.js` found no WebGL 2).
+pub fn page_wants_data_view() -> bool {
+    dom::document()
+        .and_then(|document| document.document_element())
+        .is_some_and(|root| root.class_list().contains(data_view::PAGE_CLASS))
 }
 
 thread_local! {
@@ -42,6 +74,18 @@ fn queue_page_intent(intent: Intent) {
 fn forward_page_intents(mut intents: MessageWriter<Intent>) {
     let pending = PAGE_INTENTS.with_borrow_mut(std::mem::take);
     intents.write_batch(pending);
+}
+
+/// Reads `prefers-reduced-motion`: a visitor who asked for less motion gets cuts, not flights.
+fn read_motion_preference(mut motion: ResMut<MotionPreference>) {
+    let reduced = web_sys::window()
+        .and_then(|window| window.match_media("(prefers-reduced-motion: reduce)").ok())
+        .flatten()
+        .is_some_and(|query| query.matches());
+    if reduced {
+        info!("prefers-reduced-motion: camera flights are cuts");
+    }
+    motion.reduced = reduced;
 }
 
 /// Dispatches a `CustomEvent` named `name` on `window`, for `web/boot.js` to hear.

@@ -17,16 +17,19 @@ use crate::model::portfolio_view::PortfolioView;
 use crate::state::{ExplorerState, Intent};
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, listen_for_currency_clicks)
-        .add_systems(
-            Update,
-            (
-                render_portfolio.run_if(resource_exists::<CityData>),
-                reflect_language_on_page,
-                report_data_failure.run_if(resource_added::<DataFailure>),
-            )
-                .in_set(AppSystems::Render),
-        );
+    app.add_systems(
+        Startup,
+        (listen_for_currency_clicks, listen_for_project_clicks),
+    )
+    .add_systems(
+        Update,
+        (
+            render_portfolio.run_if(resource_exists::<CityData>),
+            reflect_language_on_page,
+            report_data_failure.run_if(resource_added::<DataFailure>),
+        )
+            .in_set(AppSystems::Render),
+    );
 }
 
 /// The panel's currency buttons, however often the panel is rebuilt.
@@ -35,6 +38,18 @@ fn listen_for_currency_clicks() {
         let code = button.get_attribute("data-currency").unwrap_or_default();
         if let Some(currency) = Currency::from_code(&code) {
             queue_page_intent(Intent::SetCurrency(currency));
+        }
+    });
+}
+
+/// A project's name in the list selects it and flies there.
+fn listen_for_project_clicks() {
+    on_click_within("portfolio", "button[data-record]", |button| {
+        if let Some(id) = button.get_attribute("data-record") {
+            queue_page_intent(Intent::Select {
+                id: Some(id),
+                fly: true,
+            });
         }
     });
 }
@@ -111,8 +126,9 @@ fn fill_panel(panel: &Element, view: &PortfolioView, currency: Currency) -> Opti
     set(&projects, "data-testid", "project-list");
     for project in &view.projects {
         let item = append(&projects, "li", "", "")?;
-        set(&item, "data-record", &project.id);
-        append(&item, "span", "project-name", &project.name)?;
+        let name = append(&item, "button", "project-name", &project.name)?;
+        set(&name, "type", "button");
+        set(&name, "data-record", &project.id);
         append(&item, "span", "project-details", &project.details)?;
     }
     let further = append(panel, "p", "further", &view.further)?;

@@ -70,6 +70,17 @@ fn restore_from_hash_and_listen() {
     on_hash_change.forget();
 }
 
+/// The hash that restores `state` and the camera's current view.
+pub(super) fn hash_of(state: &ExplorerState, camera: Option<&OrbitCamera>) -> String {
+    UrlState {
+        lang: Some(state.lang),
+        select: state.selection.clone(),
+        cam: camera.map(|camera| camera.current),
+        ..default()
+    }
+    .to_hash()
+}
+
 fn write_state_to_hash(
     time: Res<Time>,
     state: Res<ExplorerState>,
@@ -81,13 +92,7 @@ fn write_state_to_hash(
     if *since_last_write < WRITE_INTERVAL {
         return;
     }
-    let link = UrlState {
-        lang: Some(state.lang),
-        select: state.selection.clone(),
-        cam: cameras.iter().next().map(|camera| camera.current),
-        ..default()
-    };
-    let hash = link.to_hash();
+    let hash = hash_of(&state, cameras.iter().next());
     if hash == *last_written {
         return;
     }

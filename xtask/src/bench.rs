@@ -116,8 +116,8 @@ fn open_bench_page(server: &SiteServer) -> Result<Page> {
         &server.url(),
         &BrowserOptions {
             size: (640, 360),
-            webgl: true,
             strict_console: false,
+            ..BrowserOptions::default()
         },
     )
 }

@@ -27,8 +27,8 @@ pub fn run(url: &str, out: &Path, size: Option<&str>) -> Result<()> {
         url,
         &BrowserOptions {
             size,
-            webgl: true,
             strict_console: false,
+            ..BrowserOptions::default()
         },
     )?;
     page.wait_ready()?;

@@ -83,6 +83,34 @@ pub enum Key {
     Close,
     /// Label of the language switch.
     Language,
+    /// Label of the search field.
+    Search,
+    /// Hint inside the search field.
+    SearchPlaceholder,
+    /// The search found nothing.
+    NoMatches,
+    /// The share button.
+    Share,
+    /// The link to the view is on the clipboard.
+    LinkCopied,
+    /// The clipboard is unavailable: the link is shown to copy by hand.
+    CopyThisLink,
+    /// Heading of the legend and filters.
+    Legend,
+    /// A filter that lets everything through.
+    All,
+    /// How many named projects pass the filters.
+    MatchingProjects,
+    /// Heading of the layer switches.
+    Layers,
+    /// The districts and cluster zones layer.
+    LayerZones,
+    /// The buildings layer.
+    LayerMassing,
+    /// The labels layer.
+    LayerLabels,
+    /// The roads and rail layer.
+    LayerRoads,
 }
 
 /// The string for `key` in `lang`.
@@ -170,6 +198,20 @@ pub fn text(key: Key, lang: Lang) -> &'static str {
         Key::Timeline => ["Timeline", "Хронология", "Хронология"],
         Key::Close => ["Close", "Закрыть", "Жабу"],
         Key::Language => ["Language", "Язык", "Тіл"],
+        Key::Search => ["Search", "Поиск", "Іздеу"],
+        Key::SearchPlaceholder => ["Find a district or project", "Найти район или проект", "Аудан не жобаны табу"],
+        Key::NoMatches => ["Nothing found", "Ничего не найдено", "Ештеңе табылмады"],
+        Key::Share => ["Share", "Поделиться", "Бөлісу"],
+        Key::LinkCopied => ["Link copied", "Ссылка скопирована", "Сілтеме көшірілді"],
+        Key::CopyThisLink => ["Copy this link:", "Скопируйте ссылку:", "Мына сілтемені көшіріңіз:"],
+        Key::Legend => ["Legend", "Легенда", "Шартты белгілер"],
+        Key::All => ["All", "Все", "Барлығы"],
+        Key::MatchingProjects => ["{n} of the named projects match", "Подходит названных проектов: {n}", "Сәйкес келетін аталған жобалар: {n}"],
+        Key::Layers => ["Layers", "Слои", "Қабаттар"],
+        Key::LayerZones => ["Districts and zones", "Районы и зоны", "Аудандар мен аймақтар"],
+        Key::LayerMassing => ["Buildings", "Здания", "Ғимараттар"],
+        Key::LayerLabels => ["Labels", "Подписи", "Жазбалар"],
+        Key::LayerRoads => ["Roads and rail", "Дороги и железная дорога", "Жолдар мен теміржол"],
     })
 }
 
@@ -193,7 +235,7 @@ pub fn fill(template: &str, name: &str, value: &str) -> String {
 mod tests {
     use super::*;
 
-    const KEYS: [Key; 38] = [
+    const KEYS: [Key; 52] = [
         Key::PortfolioTitle,
         Key::Projects,
         Key::Investment,
@@ -232,6 +274,20 @@ mod tests {
         Key::Timeline,
         Key::Close,
         Key::Language,
+        Key::Search,
+        Key::SearchPlaceholder,
+        Key::NoMatches,
+        Key::Share,
+        Key::LinkCopied,
+        Key::CopyThisLink,
+        Key::Legend,
+        Key::All,
+        Key::MatchingProjects,
+        Key::Layers,
+        Key::LayerZones,
+        Key::LayerMassing,
+        Key::LayerLabels,
+        Key::LayerRoads,
     ];
 
     #[test]

@@ -61,6 +61,10 @@ pub struct Focus {
     pub radius_m: f32,
 }
 
+/// A project's first rows, always present and in this order: district, cluster, sector, status,
+/// investment, jobs (its facts follow).
+pub const PROJECT_SUMMARY_ROWS: usize = 6;
+
 /// Radius framed around a project, metres: a landmark and its surroundings.
 const PROJECT_RADIUS_M: f32 = 450.0;
 

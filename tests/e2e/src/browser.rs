@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
-use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
+use headless_chrome::protocol::cdp::Emulation::{
+    MediaFeature, SetDeviceMetricsOverride, SetEmulatedMedia,
+};
 use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
 use headless_chrome::protocol::cdp::Runtime::ConsoleAPICalledEventTypeOption as ConsoleKind;
 use headless_chrome::protocol::cdp::types::Event;
@@ -34,6 +36,8 @@ pub struct BrowserOptions {
     /// Fail (panic when the page is dropped) if the console logged an error or an exception was
     /// thrown, unless [`Page::allow_console_errors`] was called: the suite's default.
     pub strict_console: bool,
+    /// Emulate `prefers-reduced-motion: reduce`.
+    pub reduced_motion: bool,
 }
 
 impl Default for BrowserOptions {
@@ -42,6 +46,7 @@ impl Default for BrowserOptions {
             size: (320, 240),
             webgl: true,
             strict_console: true,
+            reduced_motion: false,
         }
     }
 }
@@ -159,6 +164,15 @@ impl Page {
             display_feature: None,
             device_posture: None,
         })?;
+        if options.reduced_motion {
+            tab.call_method(SetEmulatedMedia {
+                media: None,
+                features: Some(vec![MediaFeature {
+                    name: "prefers-reduced-motion".into(),
+                    value: "reduce".into(),
+                }]),
+            })?;
+        }
         tab.navigate_to(url)?;
         tab.wait_until_navigated()?;
         Ok(Page {

@@ -11,6 +11,8 @@ use alatau_e2e::{output_dir_from_env, site_dir_from_env};
 use serde_json::Value;
 
 const OVERLAY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a page may take to react to a click or an API call.
+const WAIT: Duration = Duration::from_secs(60);
 
 fn serve() -> SiteServer {
     SiteServer::start(&site_dir_from_env(), "127.0.0.1", 0).expect("serve the built site")
@@ -147,7 +149,64 @@ fn without_webgl_the_fallback_explains_and_ready_rejects() {
         page.text_of("fallback").expect("text").contains("WebGL 2"),
         "it says why"
     );
+    // The data view: every named project in a table, the portfolio beside it.
+    page.wait_for(
+        "document.querySelectorAll('[data-testid=\"project-table\"] tbody tr').length",
+        WAIT,
+    )
+    .expect("the project table is filled");
+    let listed = page
+        .eval(
+            "[...document.querySelectorAll('[data-testid=\"project-table\"] tbody [data-record]')]\
+               .map(b => b.dataset.record)",
+        )
+        .expect("rows");
+    let listed: Vec<&str> = listed
+        .as_array()
+        .map(|ids| ids.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let bundled = alatau_model::validate::load_snapshot(
+        "alatau.json",
+        include_str!("../../../assets/data/alatau.json"),
+    )
+    .expect("the bundled snapshot");
+    let expected: Vec<&str> = bundled.projects.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(listed, expected, "the table lists every named project");
+    assert!(
+        page.text_of("project-table")
+            .expect("table")
+            .contains("not disclosed"),
+        "undisclosed figures say so"
+    );
+    assert!(page.is_visible("portfolio").expect("portfolio"));
     assert!(!page.is_visible("error-overlay").expect("overlay"));
+
+    // It is usable: a project opens its panel, the language switches, search finds.
+    page.eval("document.querySelector('[data-record=\"iconic-complex\"]').click()")
+        .expect("click a project");
+    page.wait_for(
+        "document.querySelector('[data-testid=\"info-panel\"]').textContent.includes('272')",
+        WAIT,
+    )
+    .expect("the info panel shows the Iconic Complex");
+    page.wait_for("window.alatau.state().selection === 'iconic-complex'", WAIT)
+        .expect("state() follows");
+    page.eval("window.alatau.setLang('ru')").expect("setLang");
+    page.wait_for(
+        "document.querySelector('[data-testid=\"project-table\"]').textContent.includes('Район')",
+        WAIT,
+    )
+    .expect("the table follows the language");
+    page.eval(
+        "(() => { const i = document.querySelector('[data-testid=\"search-input\"]'); \
+           i.value = 'KAIST'; i.dispatchEvent(new Event('input')); return true; })()",
+    )
+    .expect("search");
+    page.wait_for(
+        "document.querySelector('[data-testid=\"search-results\"]').textContent.includes('KAIST')",
+        WAIT,
+    )
+    .expect("search works without the 3D view");
 }
 
 #[test]

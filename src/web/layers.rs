@@ -1,0 +1,94 @@
+//! The layer switches (`data-testid="layers"`): a checkbox per map layer (zones, buildings,
+//! labels, transport), in the interface language, kept in step with the state.
+
+use bevy::prelude::*;
+use wasm_bindgen::JsValue;
+use web_sys::Element;
+
+use super::dom::{append, by_id, clear, on_change_within, set};
+use super::queue_page_intent;
+use crate::AppSystems;
+use crate::model::i18n::{Key, text};
+use crate::model::lang::Lang;
+use crate::state::{ExplorerState, Intent, Layer};
+
+const LAYERS_ID: &str = "layers";
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Startup, listen_for_layer_switches)
+        .add_systems(Update, render_layer_switches.in_set(AppSystems::Render));
+}
+
+fn is_checked(input: &Element) -> bool {
+    js_sys::Reflect::get(input, &JsValue::from_str("checked"))
+        .ok()
+        .and_then(|value| value.as_bool())
+        .unwrap_or(true)
+}
+
+fn listen_for_layer_switches() {
+    on_change_within(LAYERS_ID, "input[data-layer]", |input| {
+        let code = input.get_attribute("data-layer").unwrap_or_default();
+        match Layer::from_code(&code) {
+            Some(layer) => queue_page_intent(Intent::ShowLayer(layer, is_checked(input))),
+            None => warn!("no map layer {code:?}"),
+        }
+    });
+}
+
+fn layer_name(layer: Layer, lang: Lang) -> &'static str {
+    text(
+        match layer {
+            Layer::Zones => Key::LayerZones,
+            Layer::Buildings => Key::LayerMassing,
+            Layer::Labels => Key::LayerLabels,
+            Layer::Transport => Key::LayerRoads,
+        },
+        lang,
+    )
+}
+
+fn render_layer_switches(state: Res<ExplorerState>, mut built_in: Local<Option<Lang>>) {
+    if !state.is_changed() {
+        return;
+    }
+    let Some(layers) = by_id(LAYERS_ID) else {
+        return;
+    };
+    if *built_in != Some(state.lang) {
+        if let Some(summary) = by_id("layers-summary") {
+            summary.set_text_content(Some(text(Key::Layers, state.lang)));
+        }
+        clear(&layers);
+        append(
+            &layers,
+            "legend",
+            "visually-hidden",
+            text(Key::Layers, state.lang),
+        );
+        for layer in Layer::ALL {
+            let Some(label) = append(&layers, "label", "layer", "") else {
+                continue;
+            };
+            if let Some(input) = append(&label, "input", "", "") {
+                set(&input, "type", "checkbox");
+                set(&input, "data-layer", layer.code());
+                set(&input, "data-testid", &format!("layer-{}", layer.code()));
+            }
+            append(&label, "span", "", layer_name(layer, state.lang));
+        }
+        *built_in = Some(state.lang);
+    }
+    for layer in Layer::ALL {
+        if let Ok(Some(input)) =
+            layers.query_selector(&format!("input[data-layer={}]", layer.code()))
+            && is_checked(&input) != state.layers.shows(layer)
+        {
+            let _ = js_sys::Reflect::set(
+                &input,
+                &JsValue::from_str("checked"),
+                &JsValue::from_bool(state.layers.shows(layer)),
+            );
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! End-to-end: finding and sharing. Typing in the search box lists matching records and Enter
+//! flies to one; the keyboard alone reaches the search, the language switch and a project;
+//! `#lang=kk` translates the toolbar; the share button hands out a link that restores the view;
+//! with `prefers-reduced-motion` a flight is a cut.
+
+use std::time::Duration;
+
+use alatau_e2e::browser::{BrowserOptions, Page};
+use alatau_e2e::server::SiteServer;
+use alatau_e2e::site_dir_from_env;
+use serde_json::Value;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// KAIST Kazakhstan in the local frame (metres east and south of Zhetygen).
+const KAIST_AT: (f64, f64) = (-7_097.0, 12_666.0);
+
+fn open_with(server: &SiteServer, hash: &str, options: &BrowserOptions) -> Page {
+    let url = format!("{}{hash}", server.url());
+    let page = Page::open(&url, options).expect("open the page in Chromium");
+    page.wait_ready().expect("window.alatau.ready resolves");
+    page
+}
+
+fn open(server: &SiteServer, hash: &str) -> Page {
+    open_with(server, hash, &BrowserOptions::default())
+}
+
+fn camera_distance_to(state: &Value, (x, z): (f64, f64)) -> f64 {
+    let camera = &state["camera"];
+    let (cx, cz) = (
+        camera["x"].as_f64().unwrap_or(f64::MAX),
+        camera["z"].as_f64().unwrap_or(f64::MAX),
+    );
+    (cx - x).hypot(cz - z)
+}
+
+fn results_text(page: &Page) -> String {
+    page.text_of("search-results").expect("search results")
+}
+
+#[test]
+fn typing_kaist_lists_it_and_enter_flies_there() {
+    let server = SiteServer::start(&site_dir_from_env(), "127.0.0.1", 0).expect("serve");
+    let page = open(&server, "#lang=en");
+    let before = page.state().expect("state");
+
+    page.tab()
+        .find_element("[data-testid=search-input]")
+        .and_then(|input| input.click().map(|_| ()))
+        .expect("click the search box");
+    page.tab().type_str("kaist").expect("type");
+    page.wait_for(
+        "(() => { const r = document.querySelector('[data-testid=\"search-results\"]'); \
+           return !r.hidden && r.textContent.includes('KAIST Kazakhstan'); })()",
+        WAIT,
+    )
+    .unwrap_or_else(|e| panic!("the results list KAIST: {e}"));
+    assert!(
+        results_text(&page).starts_with("KAIST Kazakhstan"),
+        "the prefix match comes first: {}",
+        results_text(&page)
+    );
+    // Typing into the box must not steer the camera (W, A, S, D pan it on the canvas).
+    let typed = page.state().expect("state");
+    assert!(
+        camera_distance_to(&typed, (1_500.0, 1_000.0)) < 1.0
+            && (typed["camera"]["distance"].as_f64() == before["camera"]["distance"].as_f64()),
+        "typing moved the camera: {} -> {}",
+        before["camera"],
+        typed["camera"]
+    );
+
+    page.tab().press_key("Enter").expect("press Enter");
+    page.wait_for(
+        "window.alatau.state().selection === 'kaist-kazakhstan'",
+        WAIT,
+    )
+    .expect("Enter selects the first result");
+    assert!(
+        !page.is_visible("search-results").expect("results"),
+        "the list closes"
+    );
+    page.wait_for(
+        &format!(
+            "(() => {{ const c = window.alatau.state().camera; \
+               return Math.hypot(c.x - ({}), c.z - ({})) < 300 && c.distance < 3000; }})()",
+            KAIST_AT.0, KAIST_AT.1
+        ),
+        WAIT,
+    )
+    .expect("the camera flies to KAIST");
+
+    // Kazakh letters and case do not matter: "гылыми" finds "Ғылыми-медициналық кластер".
+    page.eval(
+        "(() => { const i = document.querySelector('[data-testid=\"search-input\"]'); \
+           i.value = 'ГЫЛЫМИ'; i.dispatchEvent(new Event('input')); return true; })()",
+    )
+    .expect("type");
+    page.wait_for(
+        "document.querySelector('[data-testid=\"search-results\"]').textContent.includes('cluster')",
+        WAIT,
+    )
+    .expect("the Kazakh name of the scientific-medical cluster matches without its letters");
+    // Nothing found is said, not left blank.
+    page.eval(
+        "(() => { const i = document.querySelector('[data-testid=\"search-input\"]'); \
+           i.value = 'zzzz'; i.dispatchEvent(new Event('input')); return true; })()",
+    )
+    .expect("type");
+    page.wait_for(
+        "document.querySelector('[data-testid=\"search-results\"]').textContent === 'Nothing found'",
+        WAIT,
+    )
+    .expect("an empty result says so");
+    assert!(
+        page.console_errors().is_empty(),
+        "{:#?}",
+        page.console_errors()
+    );
+}
+
+/// What has the keyboard focus: its test id, else its id, else its record.
+const FOCUSED: &str = "(() => { const e = document.activeElement; \
+     return e.dataset.testid || e.id || (e.dataset.record ? 'record:' + e.dataset.record : e.tagName); })()";
+
+#[test]
+fn the_keyboard_alone_reaches_search_language_and_a_project() {
+    let server = SiteServer::start(&site_dir_from_env(), "127.0.0.1", 0).expect("serve");
+    let page = open(&server, "#lang=kk");
+    // The toolbar speaks Kazakh.
+    assert_eq!(
+        page.eval("document.getElementById('search-input').placeholder")
+            .expect("placeholder"),
+        "Аудан не жобаны табу"
+    );
+    assert_eq!(page.text_of("share").expect("share"), "Бөлісу");
+
+    let mut reached = Vec::new();
+    for _ in 0..60 {
+        page.tab().press_key("Tab").expect("press Tab");
+        let focused = page.eval(FOCUSED).expect("focus");
+        let focused = focused.as_str().unwrap_or_default().to_owned();
+        let done = focused.starts_with("record:");
+        reached.push(focused);
+        if done {
+            break;
+        }
+    }
+    for control in ["search-input", "lang-select", "share"] {
+        assert!(
+            reached.iter().any(|f| f == control),
+            "Tab reaches {control}: {reached:?}"
+        );
+    }
+    let project = reached
+        .last()
+        .and_then(|f| f.strip_prefix("record:"))
+        .unwrap_or_else(|| panic!("Tab reaches a project: {reached:?}"))
+        .to_owned();
+    // Focus is visible: the focused project's outline is drawn.
+    let outline = page
+        .eval("getComputedStyle(document.activeElement).outlineStyle")
+        .expect("outline");
+    assert_eq!(outline, "solid", "a focus ring shows");
+
+    page.tab().press_key("Enter").expect("press Enter");
+    page.wait_for(
+        &format!("window.alatau.state().selection === {project:?}"),
+        WAIT,
+    )
+    .expect("Enter on a project selects it");
+    page.wait_for(
+        "(() => { const p = document.querySelector('[data-testid=\"info-panel\"]'); return !p.hidden; })()",
+        WAIT,
+    )
+    .expect("its panel opens");
+    assert!(
+        page.console_errors().is_empty(),
+        "{:#?}",
+        page.console_errors()
+    );
+}
+
+#[test]
+fn share_hands_out_a_link_that_restores_the_view() {
+    let server = SiteServer::start(&site_dir_from_env(), "127.0.0.1", 0).expect("serve");
+    let page = open_with(
+        &server,
+        "#lang=ru&select=kaist-kazakhstan",
+        &BrowserOptions {
+            reduced_motion: true,
+            ..BrowserOptions::default()
+        },
+    );
+    // With reduced motion the link's flight is a cut: the camera is there at once.
+    let state = page.state().expect("state");
+    assert!(
+        camera_distance_to(&state, KAIST_AT) < 5.0,
+        "the camera cut to KAIST: {}",
+        state["camera"]
+    );
+
+    page.eval("document.querySelector('[data-testid=\"share\"]').click()")
+        .expect("share");
+    let link = page
+        .wait_for(
+            "document.querySelector('[data-testid=\"share-link\"]')?.value",
+            WAIT,
+        )
+        .expect("the link is shown");
+    let link = link.as_str().unwrap_or_default().to_owned();
+    for part in ["lang=ru", "select=kaist-kazakhstan", "cam="] {
+        assert!(link.contains(part), "{link} carries {part}");
+    }
+    assert!(
+        page.text_of("share").expect("share") == "Поделиться",
+        "the button is in Russian"
+    );
+
+    // The link opens the same view in a fresh browser.
+    let again = open(
+        &server,
+        &format!("#{}", link.split('#').nth(1).unwrap_or("")),
+    );
+    let restored = again.state().expect("state");
+    assert_eq!(restored["selection"], "kaist-kazakhstan");
+    assert_eq!(restored["lang"], "ru");
+    assert!(
+        camera_distance_to(&restored, KAIST_AT) < 5.0,
+        "{}",
+        restored["camera"]
+    );
+    assert!(
+        page.console_errors().is_empty(),
+        "{:#?}",
+        page.console_errors()
+    );
+}
