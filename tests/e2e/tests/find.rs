@@ -237,3 +237,109 @@ fn share_hands_out_a_link_that_restores_the_view() {
         page.console_errors()
     );
 }
+
+/// How many map labels are on screen.
+const LABELS_SHOWN: &str =
+    "[...document.querySelectorAll('#labels .map-label')].filter(l => !l.hidden).length";
+
+#[test]
+fn legend_filters_dim_and_layers_hide_and_labels_select() {
+    let server = SiteServer::start(&site_dir_from_env(), "127.0.0.1", 0).expect("serve");
+    let page = open_with(
+        &server,
+        "#lang=en",
+        &BrowserOptions {
+            size: (800, 600),
+            ..BrowserOptions::default()
+        },
+    );
+    // The legend lists the four cluster zones with their colours and counts.
+    page.eval("document.getElementById('legend-summary').click()")
+        .expect("open the legend");
+    assert!(page.is_visible("legend").expect("legend"));
+    let legend = page.text_of("legend").expect("legend text");
+    for name in [
+        "Logistics cluster",
+        "Tourism cluster",
+        "of the named projects match",
+    ] {
+        assert!(legend.contains(name), "{name} in {legend}");
+    }
+    let swatches = page
+        .eval("[...document.querySelectorAll('#legend .swatch')].map(s => getComputedStyle(s).backgroundColor)")
+        .expect("swatches");
+    let swatches: Vec<&str> = swatches
+        .as_array()
+        .map(|all| all.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    assert_eq!(swatches.len(), 4, "{swatches:?}");
+    assert!(
+        swatches.iter().all(|c| c.starts_with("rgb(")),
+        "{swatches:?}"
+    );
+
+    // Filtering by the logistics cluster: the state follows, other clusters count nothing.
+    page.eval(
+        "(() => { const s = document.querySelector('[data-testid=\"filter-cluster\"]'); \
+           s.value = 'cluster-logistics'; s.dispatchEvent(new Event('change', { bubbles: true })); return true; })()",
+    )
+    .expect("choose a cluster");
+    page.wait_for(
+        "window.alatau.state().filter.cluster === 'cluster-logistics'",
+        WAIT,
+    )
+    .expect("state() follows the filter");
+    page.wait_for(
+        "document.querySelector('[data-count-for=\"cluster-tourism\"]').textContent === '0' && \
+         document.querySelector('[data-count-for=\"cluster-logistics\"]').textContent !== '0'",
+        WAIT,
+    )
+    .expect("the counts follow the filter");
+
+    // Labels: on screen at the overview, decluttered (none overlap), gone with their layer.
+    let shown = page.wait_for(LABELS_SHOWN, WAIT).expect("labels show");
+    assert!(shown.as_u64().unwrap_or(0) >= 3, "{shown} labels");
+    let overlaps = page
+        .eval(
+            "(() => { const r = [...document.querySelectorAll('#labels .map-label')].filter(l => !l.hidden)\
+               .map(l => l.getBoundingClientRect()); let n = 0; \
+               for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++) \
+                 if (r[i].left < r[j].right && r[j].left < r[i].right && r[i].top < r[j].bottom && r[j].top < r[i].bottom) n++; \
+               return n; })()",
+        )
+        .expect("overlaps");
+    assert_eq!(overlaps, 0, "labels are decluttered");
+    page.eval("document.getElementById('layers-summary').click()")
+        .expect("open the layers");
+    assert!(page.is_visible("layers").expect("layers"));
+    for layer in ["labels", "buildings"] {
+        page.eval(&format!(
+            "document.querySelector('[data-testid=\"layer-{layer}\"]').click()"
+        ))
+        .expect("switch a layer off");
+    }
+    page.wait_for(
+        "JSON.stringify(window.alatau.state().layers) === '[\"zones\",\"transport\"]'",
+        WAIT,
+    )
+    .expect("state() lists the layers still shown");
+    page.wait_for(&format!("{LABELS_SHOWN} === 0"), WAIT)
+        .expect("the labels layer hides the labels");
+    page.eval("document.querySelector('[data-testid=\"layer-labels\"]').click()")
+        .expect("labels back on");
+    page.wait_for(&format!("{LABELS_SHOWN} > 0"), WAIT)
+        .expect("the labels come back");
+
+    // A label is a button: clicking it selects its record.
+    let id = page
+        .eval("(() => { const l = [...document.querySelectorAll('#labels .map-label')].find(l => !l.hidden); l.click(); return l.dataset.record; })()")
+        .expect("click a label");
+    let id = id.as_str().unwrap_or_default().to_owned();
+    page.wait_for(&format!("window.alatau.state().selection === {id:?}"), WAIT)
+        .expect("the label selects its record");
+    assert!(
+        page.console_errors().is_empty(),
+        "{:#?}",
+        page.console_errors()
+    );
+}
