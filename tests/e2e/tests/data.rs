@@ -67,7 +67,7 @@ fn the_portfolio_shows_the_headline_with_date_and_source() {
         "36 further projects not itemised in public sources"
     );
     let rows = page
-        .eval("[...document.querySelectorAll('[data-testid=project-list] li')].map(li => li.dataset.record)")
+        .eval("[...document.querySelectorAll('[data-testid=project-list] li [data-record]')].map(b => b.dataset.record)")
         .expect("rows");
     let rows: Vec<&str> = rows
         .as_array()
@@ -79,7 +79,7 @@ fn the_portfolio_shows_the_headline_with_date_and_source() {
         "{rows:?}"
     );
     let iconic = page
-        .eval("document.querySelector('[data-record=iconic-complex]').textContent")
+        .eval("document.querySelector('[data-testid=project-list] [data-record=iconic-complex]').closest('li').textContent")
         .expect("iconic row");
     assert!(
         iconic
@@ -196,7 +196,7 @@ fn hostile_text_in_the_data_stays_text() {
     let page = open(&server, "/", (800, 600));
     page.wait_ready().expect("ready");
     let name = page
-        .eval("document.querySelector('[data-record=iconic-complex] .project-name').textContent")
+        .eval("document.querySelector('[data-testid=project-list] .project-name[data-record=iconic-complex]').textContent")
         .expect("name");
     assert_eq!(name, hostile, "shown literally");
     assert_eq!(
