@@ -243,7 +243,8 @@ fn show_selection_marker(
     mut marked: Local<Option<String>>,
 ) {
     let data_arrived = data.as_ref().is_some_and(|data| data.is_added());
-    if *marked == state.selection && !data_arrived {
+    let new_ground = ground.as_ref().is_some_and(|ground| ground.is_changed());
+    if *marked == state.selection && !data_arrived && !new_ground {
         return;
     }
     marked.clone_from(&state.selection);

@@ -75,6 +75,8 @@ pub enum Intent {
     SetFilter(ProjectFilter),
     /// Show or hide a layer of the map.
     ShowLayer(Layer, bool),
+    /// Exaggerate the terrain's relief.
+    SetRelief(Relief),
     /// Stop everything with this panic message: proves the page's error overlay.
     DebugPanic(String),
 }
@@ -92,6 +94,41 @@ pub struct ExplorerState {
     pub filter: ProjectFilter,
     /// Which layers of the map are shown.
     pub layers: Layers,
+    /// The terrain's vertical exaggeration.
+    pub relief: Relief,
+}
+
+/// The terrain's vertical exaggeration: true scale, or relief made easier to read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Relief {
+    /// Heights as they are.
+    #[default]
+    TrueScale,
+    /// Heights doubled.
+    Double,
+    /// Heights tripled.
+    Triple,
+}
+
+impl Relief {
+    /// Every choice, in the order the page lists them.
+    pub const ALL: [Relief; 3] = [Relief::TrueScale, Relief::Double, Relief::Triple];
+
+    /// The factor heights are multiplied by.
+    pub fn factor(self) -> f32 {
+        match self {
+            Relief::TrueScale => 1.0,
+            Relief::Double => 2.0,
+            Relief::Triple => 3.0,
+        }
+    }
+
+    /// The choice with this whole factor (`1`, `2`, `3`), if any.
+    pub fn from_factor(factor: u32) -> Option<Relief> {
+        Relief::ALL
+            .into_iter()
+            .find(|relief| relief.factor() == factor as f32)
+    }
 }
 
 /// A layer of the map that can be switched off.
@@ -197,6 +234,11 @@ pub fn apply_intents(
                     state.filter = filter.clone();
                 }
             }
+            Intent::SetRelief(relief) => {
+                if state.relief != *relief {
+                    state.relief = *relief;
+                }
+            }
             Intent::ShowLayer(layer, shown) => {
                 if state.layers.shows(*layer) != *shown {
                     state.layers.set(*layer, *shown);
@@ -279,6 +321,7 @@ pub fn public_state(
             "sector": state.filter.sector,
             "status": state.filter.status.map(status_code),
         },
+        "relief": state.relief.factor(),
         "layers": Layer::ALL
             .iter()
             .filter(|layer| state.layers.shows(**layer))
@@ -521,6 +564,15 @@ mod tests {
         for layer in Layer::ALL {
             assert_eq!(Layer::from_code(layer.code()), Some(layer));
         }
+        app.world_mut()
+            .write_message(Intent::SetRelief(Relief::Triple));
+        app.update();
+        let state = app.world().resource::<ExplorerState>().clone();
+        assert_eq!(public_state(&state, None, 1, 1.0)["relief"], 3.0);
+        for relief in Relief::ALL {
+            assert_eq!(Relief::from_factor(relief.factor() as u32), Some(relief));
+        }
+        assert_eq!(Relief::from_factor(7), None);
         assert_eq!(Layer::from_code("satellite"), None);
     }
 }

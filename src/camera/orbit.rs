@@ -119,10 +119,14 @@ pub fn near_plane_for(pose: &CameraPose) -> f32 {
 }
 
 fn place_camera(
-    mut cameras: Query<(&OrbitCamera, &mut Transform, &mut Projection), Changed<OrbitCamera>>,
+    mut cameras: Query<(Ref<OrbitCamera>, &mut Transform, &mut Projection)>,
     ground: Option<Res<Ground>>,
 ) {
+    let new_ground = ground.as_ref().is_some_and(|ground| ground.is_changed());
     for (camera, mut transform, mut projection) in &mut cameras {
+        if !camera.is_changed() && !new_ground {
+            continue;
+        }
         *transform = match ground.as_deref() {
             Some(ground) => camera_transform(&camera.current, |x, z| ground.height(x, z)),
             None => camera_transform(&camera.current, flat_ground),

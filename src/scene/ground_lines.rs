@@ -7,7 +7,7 @@ use bevy::prelude::*;
 
 use super::layers::OnLayer;
 use super::mesh_builder::{MeshBuilder, densify};
-use super::terrain::{Ground, GroundIsBuilt};
+use super::terrain::{Ground, OnGround, ground_is_new};
 use super::{CityRoot, palette};
 use crate::model::geo::{LatLon, to_local};
 use crate::model::geography::{
@@ -22,7 +22,7 @@ const RUNWAY_LENGTH_M: f32 = 3_000.0;
 const RUNWAY_WIDTH_M: f32 = 60.0;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, spawn_ground_lines.after(GroundIsBuilt));
+    app.add_systems(Update, spawn_ground_lines.run_if(ground_is_new));
 }
 
 /// A polyline of WGS84 points, draped on the ground every 250 m.
@@ -96,6 +96,7 @@ fn spawn_ground_lines(
             MeshMaterial3d(material.clone()),
             NotShadowCaster,
             OnLayer(Layer::Transport),
+            OnGround,
         ))
         .id();
     let rivers = commands
@@ -104,6 +105,7 @@ fn spawn_ground_lines(
             Mesh3d(meshes.add(rivers.build())),
             MeshMaterial3d(material),
             NotShadowCaster,
+            OnGround,
         ))
         .id();
     commands.entity(*root).add_children(&[transport, rivers]);

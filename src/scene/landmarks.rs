@@ -5,7 +5,7 @@
 use bevy::prelude::*;
 use bevy::world_serialization::WorldInstanceReady;
 
-use super::terrain::Ground;
+use super::terrain::{Ground, ground_is_new};
 use super::zones::CLUSTER_LIFT_M;
 use super::{CityBuilt, CityRoot, RecordId};
 use crate::data::CityData;
@@ -20,6 +20,7 @@ pub const LANDMARK_MODELS: [(&str, &str); 2] = [
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Update, spawn_landmarks.run_if(resource_added::<CityData>))
+        .add_systems(Update, seat_landmarks_on_new_ground.run_if(ground_is_new))
         .add_systems(
             Update,
             mark_city_built
@@ -78,17 +79,28 @@ fn spawn_landmarks(
                 RecordId(project_id.to_owned()),
                 Landmark { model },
                 WorldAssetRoot(asset_server.load(GltfAssetLabel::Scene(0).from_asset(model))),
-                // On the cluster zone's ground, which lies a little above the terrain.
-                Transform::from_translation(
-                    ground.point(at.x, at.z) + Vec3::Y * (CLUSTER_LIFT_M + 0.2),
-                )
-                .with_rotation(rotation),
+                Transform::from_translation(ground.point(at.x, at.z) + Vec3::Y * LANDMARK_LIFT_M)
+                    .with_rotation(rotation),
             ))
             .observe(|ready: On<WorldInstanceReady>, mut commands: Commands| {
                 commands.entity(ready.entity).insert(LandmarkShown);
             })
             .id();
         commands.entity(*root).add_child(entity);
+    }
+}
+
+/// How far a landmark stands above the terrain: on its cluster zone's surface.
+const LANDMARK_LIFT_M: f32 = CLUSTER_LIFT_M + 0.2;
+
+/// After a change of relief, the landmarks stand on the new ground.
+fn seat_landmarks_on_new_ground(
+    ground: Res<Ground>,
+    mut landmarks: Query<&mut Transform, With<Landmark>>,
+) {
+    for mut transform in &mut landmarks {
+        let at = transform.translation;
+        transform.translation.y = ground.height(at.x, at.z) + LANDMARK_LIFT_M;
     }
 }
 

@@ -10,7 +10,7 @@ use bevy::prelude::*;
 
 use super::layers::{Dimmable, OnLayer, dimmed};
 use super::mesh_builder::MeshBuilder;
-use super::terrain::Ground;
+use super::terrain::{Ground, OnGround, ground_is_new};
 use super::zones::{drape_area, parse_hex_colour};
 use super::{CityRoot, RecordId, palette};
 use crate::data::CityData;
@@ -26,7 +26,10 @@ const MASSING_VISIBLE_WITHIN_M: f32 = 32_000.0;
 const FOUNDATION_M: f32 = 3.0;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Update, spawn_massing.run_if(resource_added::<CityData>));
+    app.add_systems(
+        Update,
+        spawn_massing.run_if(resource_exists::<CityData>.and_then(ground_is_new)),
+    );
 }
 
 /// Counts of what the massing holds, for the bench and tests.
@@ -162,6 +165,7 @@ fn spawn_massing(
                 ..VisibilityRange::abrupt(0.0, MASSING_VISIBLE_WITHIN_M)
             },
             OnLayer(Layer::Buildings),
+            OnGround,
         ));
         if !town {
             entity.insert((
@@ -202,6 +206,7 @@ fn spawn_massing(
                     MeshMaterial3d(material.clone()),
                     NotShadowCaster,
                     OnLayer(Layer::Buildings),
+                    OnGround,
                 ))
                 .id(),
         );

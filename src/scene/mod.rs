@@ -152,6 +152,48 @@ mod tests {
     }
 
     #[test]
+    fn a_new_relief_rebuilds_the_ground_once_without_leftovers() {
+        use crate::state::{ExplorerState, Relief};
+
+        let mut app = app_with_city();
+        let names = |app: &mut App| -> Vec<String> {
+            let mut names: Vec<String> = app
+                .world_mut()
+                .query_filtered::<&Name, With<Mesh3d>>()
+                .iter(app.world())
+                .map(|name| name.to_string())
+                .collect();
+            names.sort();
+            names
+        };
+        let before = names(&mut app);
+        let mountain = (-20_000.0, 60_000.0);
+        let true_height = app
+            .world()
+            .resource::<terrain::Ground>()
+            .height(mountain.0, mountain.1);
+        assert!(true_height > 1_000.0, "a mountain at {true_height} m");
+
+        app.world_mut().resource_mut::<ExplorerState>().relief = Relief::Triple;
+        for _ in 0..3 {
+            app.update();
+        }
+        let ground = app.world().resource::<terrain::Ground>();
+        assert_eq!(ground.exaggeration, 3.0);
+        assert_eq!(ground.generation, 1);
+        let tripled = ground.height(mountain.0, mountain.1);
+        assert!(
+            (tripled - 3.0 * true_height).abs() < 1.0,
+            "{tripled} is three times {true_height}"
+        );
+        assert_eq!(
+            names(&mut app),
+            before,
+            "everything is built again, once, and nothing is left over"
+        );
+    }
+
+    #[test]
     fn the_massing_is_merged_into_few_meshes() {
         let app = app_with_city();
         let stats = app.world().resource::<massing::MassingStats>();

@@ -1,5 +1,7 @@
 //! The ground: the terrain heightfield as one vertex-coloured mesh, the reservoir's water, and
-//! the [`Ground`] resource everything else stands on.
+//! the [`Ground`] resource everything else stands on. Changing the terrain relief (vertical
+//! exaggeration) resamples the ground and clears what stood on the old one ([`OnGround`]); the
+//! builders run again for the new ground generation ([`ground_is_new`]).
 
 use std::sync::Arc;
 
@@ -8,19 +10,43 @@ use bevy::prelude::*;
 
 use super::mesh_builder::coloured_mesh;
 use super::{CityRoot, palette};
+use crate::AppSystems;
 use crate::model::geo::Local;
 use crate::model::terrain::{GridSpec, Heightfield, Landscape, fbm, smoothstep};
-
-/// Vertical exaggeration of the terrain (1 = true scale).
-pub const VERTICAL_EXAGGERATION: f32 = 1.0;
+use crate::state::{ExplorerState, Relief};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
         Startup,
-        (build_ground, spawn_terrain_and_water)
-            .chain()
-            .in_set(GroundIsBuilt),
+        (build_ground, spawn_water).chain().in_set(GroundIsBuilt),
+    )
+    .add_systems(
+        Update,
+        (
+            resample_for_relief.in_set(AppSystems::ApplyIntents),
+            spawn_terrain.run_if(ground_is_new),
+        ),
     );
+}
+
+/// Built from the ground's heights: cleared when the relief changes, then built again.
+#[derive(Component, Debug, Default)]
+pub struct OnGround;
+
+/// A run condition: the ground is one this system has not built on yet (true once per
+/// generation, each time the relief changes).
+pub fn ground_is_new(
+    ground: Option<Res<Ground>>,
+    mut built_for: bevy::ecs::system::Local<Option<u32>>,
+) -> bool {
+    let Some(ground) = ground else {
+        return false;
+    };
+    if *built_for == Some(ground.generation) {
+        return false;
+    }
+    *built_for = Some(ground.generation);
+    true
 }
 
 /// Startup work after which [`Ground`] exists.
@@ -35,6 +61,10 @@ pub struct Ground {
     pub field: Arc<Heightfield>,
     /// The landscape it was sampled from.
     pub landscape: Arc<Landscape>,
+    /// Its vertical exaggeration (1 = true scale).
+    pub exaggeration: f32,
+    /// Counts resamplings: what was built on an older generation is gone.
+    pub generation: u32,
 }
 
 impl Ground {
@@ -49,12 +79,42 @@ impl Ground {
     }
 }
 
-fn build_ground(mut commands: Commands) {
+fn build_ground(mut commands: Commands, state: Option<Res<ExplorerState>>) {
+    let relief = state.map_or(Relief::default(), |state| state.relief);
     let landscape = Landscape::new();
-    let field = Heightfield::sample(&landscape, &GridSpec::REGION, VERTICAL_EXAGGERATION);
+    let field = Heightfield::sample(&landscape, &GridSpec::REGION, relief.factor());
     commands.insert_resource(Ground {
         field: Arc::new(field),
         landscape: Arc::new(landscape),
+        exaggeration: relief.factor(),
+        generation: 0,
+    });
+}
+
+/// A new relief: the ground is sampled again and everything built on the old one is cleared.
+fn resample_for_relief(
+    mut commands: Commands,
+    state: Res<ExplorerState>,
+    ground: Option<Res<Ground>>,
+    built: Query<Entity, With<OnGround>>,
+) {
+    let Some(ground) = ground else {
+        return;
+    };
+    let factor = state.relief.factor();
+    if ground.exaggeration == factor {
+        return;
+    }
+    info!("terrain relief ×{factor}: rebuilding the ground and what stands on it");
+    for entity in &built {
+        commands.entity(entity).despawn();
+    }
+    let field = Heightfield::sample(&ground.landscape, &GridSpec::REGION, factor);
+    commands.insert_resource(Ground {
+        field: Arc::new(field),
+        landscape: Arc::clone(&ground.landscape),
+        exaggeration: factor,
+        generation: ground.generation + 1,
     });
 }
 
@@ -113,7 +173,7 @@ fn terrain_mesh(ground: &Ground) -> Mesh {
     coloured_mesh(positions, normals, colours, field.triangle_indices())
 }
 
-fn spawn_terrain_and_water(
+fn spawn_terrain(
     mut commands: Commands,
     ground: Res<Ground>,
     root: Single<Entity, With<CityRoot>>,
@@ -131,10 +191,21 @@ fn spawn_terrain_and_water(
                 ..default()
             })),
             NotShadowCaster,
+            OnGround,
         ))
         .id();
-    // The water is a plane at the reservoir's level over the basin's extent; the terrain rises
-    // above it everywhere else, so the shoreline is where the two meet.
+    commands.entity(*root).add_child(terrain);
+}
+
+/// The water is a plane at the reservoir's level over the basin's extent; the terrain rises
+/// above it everywhere else, so the shoreline is where the two meet (at any relief: the
+/// reservoir's level is the height zero).
+fn spawn_water(
+    mut commands: Commands,
+    root: Single<Entity, With<CityRoot>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
     let (min_x, max_x) = (-25_000.0, 130_000.0);
     let (min_z, max_z) = (-50_000.0, -3_000.0);
     let water = commands
@@ -158,5 +229,5 @@ fn spawn_terrain_and_water(
             NotShadowCaster,
         ))
         .id();
-    commands.entity(*root).add_children(&[terrain, water]);
+    commands.entity(*root).add_child(water);
 }

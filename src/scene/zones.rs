@@ -6,7 +6,7 @@ use bevy::prelude::*;
 
 use super::layers::{Dimmable, OnLayer, dimmed};
 use super::mesh_builder::{MeshBuilder, densify};
-use super::terrain::Ground;
+use super::terrain::{Ground, OnGround, ground_is_new};
 use super::{CityRoot, RecordId, palette};
 use crate::data::CityData;
 use crate::model::geo::Local;
@@ -23,7 +23,10 @@ pub const CLUSTER_LIFT_M: f32 = 3.0;
 const DRAPE_EDGE_M: f32 = 450.0;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Update, spawn_zones.run_if(resource_added::<CityData>));
+    app.add_systems(
+        Update,
+        spawn_zones.run_if(resource_exists::<CityData>.and_then(ground_is_new)),
+    );
 }
 
 /// Parses `#rrggbb` (validated with the snapshot) into a colour.
@@ -141,6 +144,7 @@ fn spawn_zones(
                     MeshMaterial3d(material.clone()),
                     NotShadowCaster,
                     OnLayer(Layer::Zones),
+                    OnGround,
                 ))
                 .id(),
         );
@@ -170,6 +174,7 @@ fn spawn_zones(
                     MeshMaterial3d(material.clone()),
                     NotShadowCaster,
                     OnLayer(Layer::Zones),
+                    OnGround,
                     Dimmable {
                         bright: material.clone(),
                         dim: dim.clone(),

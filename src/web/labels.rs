@@ -90,7 +90,7 @@ fn place_labels(
     windows: Query<&Window, With<PrimaryWindow>>,
     mut placed: Local<PlacedLabels>,
 ) {
-    if placed.lang != Some(state.lang) {
+    if placed.lang != Some(state.lang) || ground.is_changed() {
         rebuild(&mut placed, &data, &ground, state.lang);
     }
     let Ok((camera, transform)) = cameras.single() else {

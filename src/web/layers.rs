@@ -1,5 +1,6 @@
 //! The layer switches (`data-testid="layers"`): a checkbox per map layer (zones, buildings,
-//! labels, transport), in the interface language, kept in step with the state.
+//! labels, transport) and the terrain relief menu (`relief`: ×1, ×2, ×3), in the interface
+//! language, kept in step with the state.
 
 use bevy::prelude::*;
 use wasm_bindgen::JsValue;
@@ -10,7 +11,7 @@ use super::queue_page_intent;
 use crate::AppSystems;
 use crate::model::i18n::{Key, text};
 use crate::model::lang::Lang;
-use crate::state::{ExplorerState, Intent, Layer};
+use crate::state::{ExplorerState, Intent, Layer, Relief};
 
 const LAYERS_ID: &str = "layers";
 
@@ -32,6 +33,13 @@ fn listen_for_layer_switches() {
         match Layer::from_code(&code) {
             Some(layer) => queue_page_intent(Intent::ShowLayer(layer, is_checked(input))),
             None => warn!("no map layer {code:?}"),
+        }
+    });
+    on_change_within(LAYERS_ID, "select[data-relief]", |menu| {
+        let value = super::legend::control_value(menu);
+        match value.parse().ok().and_then(Relief::from_factor) {
+            Some(relief) => queue_page_intent(Intent::SetRelief(relief)),
+            None => warn!("no terrain relief {value:?}"),
         }
     });
 }
@@ -77,7 +85,33 @@ fn render_layer_switches(state: Res<ExplorerState>, mut built_in: Local<Option<L
             }
             append(&label, "span", "", layer_name(layer, state.lang));
         }
+        if let Some(label) = append(&layers, "label", "layer relief", "") {
+            append(&label, "span", "", text(Key::TerrainRelief, state.lang));
+            if let Some(menu) = append(&label, "select", "", "") {
+                set(&menu, "data-relief", "");
+                set(&menu, "data-testid", "relief");
+                for relief in Relief::ALL {
+                    let factor = relief.factor();
+                    if let Some(option) = append(&menu, "option", "", &format!("×{factor}")) {
+                        set(&option, "value", &factor.to_string());
+                    }
+                }
+            }
+        }
         *built_in = Some(state.lang);
+    }
+    if let Ok(Some(menu)) = layers.query_selector("select[data-relief]") {
+        let chosen = state.relief.factor().to_string();
+        if super::legend::control_value(&menu) != chosen
+            && js_sys::Reflect::set(
+                &menu,
+                &JsValue::from_str("value"),
+                &JsValue::from_str(&chosen),
+            )
+            .is_err()
+        {
+            warn!("could not show the terrain relief");
+        }
     }
     for layer in Layer::ALL {
         if let Ok(Some(input)) =

@@ -111,6 +111,8 @@ pub enum Key {
     LayerLabels,
     /// The roads and rail layer.
     LayerRoads,
+    /// The terrain exaggeration menu.
+    TerrainRelief,
 }
 
 /// The string for `key` in `lang`.
@@ -212,6 +214,7 @@ pub fn text(key: Key, lang: Lang) -> &'static str {
         Key::LayerMassing => ["Buildings", "Здания", "Ғимараттар"],
         Key::LayerLabels => ["Labels", "Подписи", "Жазбалар"],
         Key::LayerRoads => ["Roads and rail", "Дороги и железная дорога", "Жолдар мен теміржол"],
+        Key::TerrainRelief => ["Terrain relief", "Рельеф местности", "Жер бедері"],
     })
 }
 
@@ -235,7 +238,7 @@ pub fn fill(template: &str, name: &str, value: &str) -> String {
 mod tests {
     use super::*;
 
-    const KEYS: [Key; 52] = [
+    const KEYS: [Key; 53] = [
         Key::PortfolioTitle,
         Key::Projects,
         Key::Investment,
@@ -288,6 +291,7 @@ mod tests {
         Key::LayerMassing,
         Key::LayerLabels,
         Key::LayerRoads,
+        Key::TerrainRelief,
     ];
 
     #[test]

@@ -1,7 +1,8 @@
 //! End-to-end: finding and sharing. Typing in the search box lists matching records and Enter
 //! flies to one; the keyboard alone reaches the search, the language switch and a project;
 //! `#lang=kk` translates the toolbar; the share button hands out a link that restores the view;
-//! with `prefers-reduced-motion` a flight is a cut.
+//! with `prefers-reduced-motion` a flight is a cut; the legend filters, the layers (and the
+//! terrain relief) switch, and the map labels declutter and select.
 
 use std::time::Duration;
 
@@ -325,6 +326,23 @@ fn legend_filters_dim_and_layers_hide_and_labels_select() {
     .expect("state() lists the layers still shown");
     page.wait_for(&format!("{LABELS_SHOWN} === 0"), WAIT)
         .expect("the labels layer hides the labels");
+    // Terrain relief: tripled heights rebuild the ground; the city stays and keeps drawing.
+    page.eval(
+        "(() => { const s = document.querySelector('[data-testid=\"relief\"]'); \
+           s.value = '3'; s.dispatchEvent(new Event('change', { bubbles: true })); return true; })()",
+    )
+    .expect("choose ×3");
+    page.wait_for("window.alatau.state().relief === 3", WAIT)
+        .expect("state() follows the relief");
+    let frame = page.state().expect("state")["frame"].as_u64().unwrap_or(0);
+    page.wait_for(
+        &format!(
+            "window.alatau.state().frame > {} && window.alatau.state().scene.built",
+            frame + 2
+        ),
+        WAIT,
+    )
+    .expect("the view keeps drawing after the rebuild");
     page.eval("document.querySelector('[data-testid=\"layer-labels\"]').click()")
         .expect("labels back on");
     page.wait_for(&format!("{LABELS_SHOWN} > 0"), WAIT)
