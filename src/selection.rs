@@ -276,3 +276,85 @@ fn show_selection_marker(
         NotShadowReceiver,
     ));
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::model::validate::load_snapshot;
+
+    /// The selection plugin's markers, headless, on a flat ground and the bundled data.
+    fn app_with_records() -> App {
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, AssetPlugin::default()))
+            .init_asset::<Mesh>()
+            .init_asset::<StandardMaterial>()
+            .init_resource::<ExplorerState>()
+            .init_resource::<Hovered>()
+            .add_systems(Update, (show_selection_marker, show_hover_ring));
+        let text = include_str!("../assets/data/alatau.json");
+        let snapshot = load_snapshot("alatau.json", text).expect("the bundled snapshot");
+        app.insert_resource(CityData(Arc::new(snapshot)));
+        let landscape = crate::model::terrain::Landscape::new();
+        let field = crate::model::terrain::Heightfield::sample(
+            &landscape,
+            &crate::model::terrain::GridSpec::REGION,
+            1.0,
+        );
+        app.insert_resource(Ground {
+            field: Arc::new(field),
+            landscape: Arc::new(landscape),
+            exaggeration: 1.0,
+            generation: 0,
+        });
+        app.update();
+        app
+    }
+
+    fn count<T: Component>(app: &mut App) -> usize {
+        app.world_mut()
+            .query_filtered::<(), With<T>>()
+            .iter(app.world())
+            .count()
+    }
+
+    #[test]
+    fn hovering_rings_the_record_and_leaving_clears_it() {
+        let mut app = app_with_records();
+        assert_eq!(count::<HoverRing>(&mut app), 0);
+        app.insert_resource(Hovered(Some("gate-district".into())));
+        app.update();
+        assert_eq!(
+            count::<HoverRing>(&mut app),
+            1,
+            "one ring under the pointer"
+        );
+        app.insert_resource(Hovered(Some("kaist-kazakhstan".into())));
+        app.update();
+        assert_eq!(
+            count::<HoverRing>(&mut app),
+            1,
+            "the ring moves, it is not added"
+        );
+        app.insert_resource(Hovered(None));
+        app.update();
+        assert_eq!(count::<HoverRing>(&mut app), 0);
+    }
+
+    #[test]
+    fn the_selection_marker_follows_the_selection() {
+        let mut app = app_with_records();
+        assert_eq!(count::<SelectionMarker>(&mut app), 0);
+        app.world_mut().resource_mut::<ExplorerState>().selection = Some("iconic-complex".into());
+        app.update();
+        assert_eq!(count::<SelectionMarker>(&mut app), 1);
+        // A change elsewhere in the state (the language) keeps the one marker.
+        app.world_mut().resource_mut::<ExplorerState>().lang = crate::model::lang::Lang::Kk;
+        app.update();
+        assert_eq!(count::<SelectionMarker>(&mut app), 1);
+        app.world_mut().resource_mut::<ExplorerState>().selection = None;
+        app.update();
+        assert_eq!(count::<SelectionMarker>(&mut app), 0);
+    }
+}
