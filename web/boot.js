@@ -220,6 +220,11 @@ window.alatau = Object.freeze({
   }),
 });
 
+// Start-up milestones from the app (first-frame, data, city-built), for `cargo xtask bench`.
+window.addEventListener("alatau-milestone", (event) => {
+  performance.mark(`alatau-${event.detail}`);
+});
+
 window.addEventListener("alatau-ready", () => {
   // Benchmarks read this mark: milliseconds from navigation to the first frame of the city.
   performance.mark("alatau-ready");
@@ -285,6 +290,7 @@ async function start() {
     // The raw size comes from the page (a compressed transfer's Content-Length is smaller).
     const expected = Number(body.dataset.wasmBytes) || Number(response.headers.get("content-length")) || 0;
     wasmExports = await bindings.default({ module_or_path: withProgress(response, expected) });
+    performance.mark("alatau-wasm-started");
   } catch (error) {
     showError(t("errorTitle"), `${t("loadFailed")}\n\n${error}`);
   }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use bevy::camera::visibility::VisibilityRange;
 use bevy::light::NotShadowCaster;
+use bevy::platform::time::Instant;
 use bevy::prelude::*;
 
 use super::layers::{Dimmable, OnLayer, dimmed};
@@ -124,6 +125,7 @@ fn spawn_massing(
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
+    let started = Instant::now();
     let plan = plan(&data, &ground.landscape);
     let surface = StandardMaterial {
         perceptual_roughness: 0.85,
@@ -212,8 +214,11 @@ fn spawn_massing(
         );
     }
     info!(
-        "massing: {} buildings, {} triangles in {} meshes",
-        stats.buildings, stats.triangles, stats.meshes
+        "massing: {} buildings, {} triangles in {} meshes, planned and built in {:.0} ms",
+        stats.buildings,
+        stats.triangles,
+        stats.meshes,
+        started.elapsed().as_secs_f64() * 1e3
     );
     commands.insert_resource(stats);
     commands.entity(*root).add_children(&children);

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use bevy::light::NotShadowCaster;
+use bevy::platform::time::Instant;
 use bevy::prelude::*;
 
 use super::mesh_builder::coloured_mesh;
@@ -80,9 +81,14 @@ impl Ground {
 }
 
 fn build_ground(mut commands: Commands, state: Option<Res<ExplorerState>>) {
+    let started = Instant::now();
     let relief = state.map_or(Relief::default(), |state| state.relief);
     let landscape = Landscape::new();
     let field = Heightfield::sample(&landscape, &GridSpec::REGION, relief.factor());
+    info!(
+        "ground sampled in {:.0} ms",
+        started.elapsed().as_secs_f64() * 1e3
+    );
     commands.insert_resource(Ground {
         field: Arc::new(field),
         landscape: Arc::new(landscape),

@@ -1,6 +1,8 @@
 //! Tells the page when the city is on screen (`alatau-ready`) and when the app has died
 //! (`alatau-fatal`, with the panic message), so `web/boot.js` can resolve `window.alatau.ready`
-//! or show the error overlay instead of a frozen canvas.
+//! or show the error overlay instead of a frozen canvas. On the way it reports start-up
+//! milestones (`alatau-milestone`: the first frame, the data, the built city), which the page
+//! records as `performance` marks for `cargo xtask bench`.
 
 use bevy::diagnostic::FrameCount;
 use bevy::prelude::*;
@@ -8,6 +10,7 @@ use wasm_bindgen::JsValue;
 
 use super::dispatch_window_event;
 use crate::AppSystems;
+use crate::data::CityData;
 use crate::scene::CityBuilt;
 
 /// Frames to render after the city is built before calling it ready: the first frames compile
@@ -17,10 +20,27 @@ const FRAMES_BEFORE_READY: u32 = 2;
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
         Update,
-        announce_ready
-            .run_if(city_is_drawn)
-            .in_set(AppSystems::Render),
+        (announce_ready.run_if(city_is_drawn), report_milestones).in_set(AppSystems::Render),
     );
+}
+
+/// Start-up milestones, each reported once: `first-frame`, `data`, `city-built`.
+fn report_milestones(
+    data: Option<Res<CityData>>,
+    built: Option<Res<CityBuilt>>,
+    mut reported: Local<Vec<&'static str>>,
+) {
+    let reached = [
+        ("first-frame", true),
+        ("data", data.is_some()),
+        ("city-built", built.is_some()),
+    ];
+    for (milestone, now) in reached {
+        if now && !reported.contains(&milestone) {
+            reported.push(milestone);
+            dispatch_window_event("alatau-milestone", &JsValue::from_str(milestone));
+        }
+    }
 }
 
 fn city_is_drawn(

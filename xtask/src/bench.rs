@@ -62,7 +62,24 @@ pub fn run() -> Result<()> {
             .eval("performance.getEntriesByName('alatau-ready')[0]?.startTime ?? null")?
             .as_f64()
             .context("no alatau-ready performance mark")?;
-        say(format!("ready load {load}: {ms:.0} ms"));
+        let milestones = page.eval(
+            "['alatau-wasm-started', 'alatau-first-frame', 'alatau-data', 'alatau-city-built']\
+               .map(name => `${name.slice(7)} ${Math.round(performance.getEntriesByName(name)[0]?.startTime ?? -1)}`)\
+               .join(', ')",
+        )?;
+        say(format!(
+            "ready load {load}: {ms:.0} ms (milestones, ms: {})",
+            milestones.as_str().unwrap_or("none")
+        ));
+        let cpu: Vec<String> = page
+            .console()
+            .into_iter()
+            .filter(|entry| entry.text.contains("sampled in") || entry.text.contains("built in"))
+            .map(|entry| entry.text)
+            .collect();
+        if load == 1 && !cpu.is_empty() {
+            say(format!("start-up work: {}", cpu.join("; ")));
+        }
         ready_ms.push(ms);
     }
     ready_ms.sort_by(f64::total_cmp);
