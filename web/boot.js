@@ -238,6 +238,12 @@ window.addEventListener("alatau-ready", () => {
 function hasWebGl2() {
   const gl = document.createElement("canvas").getContext("webgl2");
   if (!gl) return false;
+  // A software renderer (no GPU: SwiftShader, llvmpipe) gets the app's light settings.
+  const info = gl.getExtension("WEBGL_debug_renderer_info");
+  const renderer = info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : "";
+  if (/swiftshader|llvmpipe|softpipe|software/i.test(renderer)) {
+    document.documentElement.dataset.renderer = "software";
+  }
   gl.getExtension("WEBGL_lose_context")?.loseContext();
   return true;
 }

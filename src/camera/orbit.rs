@@ -7,6 +7,7 @@ use bevy::prelude::*;
 
 use crate::AppSystems;
 use crate::model::camera_pose::CameraPose;
+use crate::scene::CityBuilt;
 use crate::scene::palette;
 use crate::scene::terrain::Ground;
 
@@ -16,9 +17,12 @@ const EASING_RATE_PER_S: f32 = 6.0;
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, spawn_camera).add_systems(
         Update,
-        (ease_towards_goal, place_camera)
-            .chain()
-            .in_set(AppSystems::Animate),
+        (
+            (ease_towards_goal, place_camera)
+                .chain()
+                .in_set(AppSystems::Animate),
+            start_drawing.run_if(resource_added::<CityBuilt>),
+        ),
     );
 }
 
@@ -71,6 +75,13 @@ fn spawn_camera(mut commands: Commands) {
     commands.spawn((
         Name::new("Orbit camera"),
         Camera3d::default(),
+        // Nothing is drawn until the city is built: the loading screen covers the canvas, and
+        // frames of a half-built city would only slow the loading down (a software renderer
+        // takes a second or more per frame).
+        Camera {
+            is_active: false,
+            ..default()
+        },
         Projection::Perspective(PerspectiveProjection {
             fov: 40_f32.to_radians(),
             near: near_plane_for(&pose),
@@ -95,6 +106,13 @@ fn spawn_camera(mut commands: Commands) {
         // Picking ray-casts from this camera only.
         bevy::picking::mesh_picking::MeshPickingCamera,
     ));
+}
+
+/// The city is built: the camera starts drawing it.
+fn start_drawing(mut cameras: Query<&mut Camera, With<OrbitCamera>>) {
+    for mut camera in &mut cameras {
+        camera.is_active = true;
+    }
 }
 
 fn ease_towards_goal(time: Res<Time>, mut cameras: Query<&mut OrbitCamera>) {

@@ -3,7 +3,7 @@
 //! the snapshot, facing along the A3.
 
 use bevy::prelude::*;
-use bevy::world_serialization::WorldInstanceReady;
+use bevy::world_serialization::{WorldAsset, WorldInstanceReady};
 
 use super::terrain::{Ground, ground_is_new};
 use super::zones::CLUSTER_LIFT_M;
@@ -19,13 +19,26 @@ pub const LANDMARK_MODELS: [(&str, &str); 2] = [
 ];
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Update, spawn_landmarks.run_if(resource_added::<CityData>))
+    app.add_systems(Startup, start_loading_landmark_models)
+        .add_systems(Update, spawn_landmarks.run_if(resource_added::<CityData>))
         .add_systems(Update, seat_landmarks_on_new_ground.run_if(ground_is_new))
         .add_systems(
             Update,
             mark_city_built
                 .run_if(resource_exists::<CityData>.and_then(not(resource_exists::<CityBuilt>))),
         );
+}
+
+/// The landmark models, requested at start-up so they load while the data does.
+#[derive(Resource)]
+pub struct LandmarkModels(pub Vec<Handle<WorldAsset>>);
+
+fn start_loading_landmark_models(mut commands: Commands, asset_server: Res<AssetServer>) {
+    let handles = LANDMARK_MODELS
+        .iter()
+        .map(|(_, model)| asset_server.load(GltfAssetLabel::Scene(0).from_asset(*model)))
+        .collect();
+    commands.insert_resource(LandmarkModels(handles));
 }
 
 /// A landmark model's root; `model` is its file.

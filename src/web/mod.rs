@@ -32,7 +32,8 @@ pub(super) fn plugin(app: &mut App) {
         layers::plugin,
         lifecycle::plugin,
     ))
-    .add_systems(Startup, read_motion_preference);
+    .add_systems(Startup, read_motion_preference)
+    .add_systems(PostStartup, lighten_for_software_rendering);
 }
 
 /// The page without the 3D city (no WebGL 2): the panels, search and API, and the project table.
@@ -86,6 +87,26 @@ fn read_motion_preference(mut motion: ResMut<MotionPreference>) {
         info!("prefers-reduced-motion: camera flights are cuts");
     }
     motion.reduced = reduced;
+}
+
+/// Without a GPU (`<html data-renderer="software">`, set by `web/boot.js`) every pixel is
+/// shaded on the CPU: multisampling is turned off, which makes each frame cheaper there and
+/// costs only smoother edges.
+fn lighten_for_software_rendering(
+    mut commands: Commands,
+    cameras: Query<Entity, With<crate::camera::OrbitCamera>>,
+) {
+    let software = dom::document()
+        .and_then(|document| document.document_element())
+        .and_then(|root| root.get_attribute("data-renderer"))
+        .is_some_and(|renderer| renderer == "software");
+    if !software {
+        return;
+    }
+    info!("software rendering: multisampling off");
+    for camera in &cameras {
+        commands.entity(camera).insert(Msaa::Off);
+    }
 }
 
 /// Dispatches a `CustomEvent` named `name` on `window`, for `web/boot.js` to hear.

@@ -74,8 +74,7 @@ pub fn run() -> Result<()> {
         let cpu: Vec<String> = page
             .console()
             .into_iter()
-            .filter(|entry| entry.text.contains("sampled in") || entry.text.contains("built in"))
-            .map(|entry| entry.text)
+            .filter_map(|entry| log_message(&entry.text, &["ground sampled", "massing:"]))
             .collect();
         if load == 1 && !cpu.is_empty() {
             say(format!("start-up work: {}", cpu.join("; ")));
@@ -139,6 +138,15 @@ fn open_bench_page(server: &SiteServer) -> Result<Page> {
     )
 }
 
+/// The message of a Bevy log line that starts with one of `starts`, without the console's
+/// `%c` styling.
+fn log_message(text: &str, starts: &[&str]) -> Option<String> {
+    let from = starts.iter().find_map(|start| text.find(start))?;
+    let message = &text[from..];
+    let end = message.find("%c").or_else(|| message.find(" color:"));
+    Some(message[..end.unwrap_or(message.len())].trim().to_owned())
+}
+
 fn verdict(within: bool) -> &'static str {
     if within { "within" } else { "OVER" }
 }
@@ -167,4 +175,19 @@ fn write_report(lines: &[String]) -> Result<()> {
     std::fs::write(&path, report)?;
     println!("written to {}", path.display());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_messages_lose_the_console_styling() {
+        let styled = "%cINFO%c src/scene/terrain.rs:88%c ground sampled in 36 ms color: whitesmoke; background: #444";
+        assert_eq!(
+            log_message(styled, &["ground sampled"]).as_deref(),
+            Some("ground sampled in 36 ms")
+        );
+        assert_eq!(log_message("other", &["ground sampled"]), None);
+    }
 }
