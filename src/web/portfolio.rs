@@ -1,7 +1,9 @@
 //! The portfolio panel (`data-testid="portfolio"`): the headline figures with their date and
 //! source, a KZT/USD switch, small charts, the named projects and the count of the rest. It is
 //! rebuilt from [`PortfolioView`] whenever the data, the language or the currency changes; a
-//! snapshot that failed to load is reported through the page's error overlay instead.
+//! snapshot that failed to load is reported through the page's error overlay instead. The
+//! toolbar's `portfolio-toggle` shows and hides it (hidden at first on small screens, where it
+//! would cover the city).
 
 use bevy::prelude::*;
 use wasm_bindgen::JsValue;
@@ -19,7 +21,11 @@ use crate::state::{ExplorerState, Intent};
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
         Startup,
-        (listen_for_currency_clicks, listen_for_project_clicks),
+        (
+            listen_for_currency_clicks,
+            listen_for_project_clicks,
+            set_up_the_portfolio_toggle,
+        ),
     )
     .add_systems(
         Update,
@@ -40,6 +46,58 @@ fn listen_for_currency_clicks() {
             queue_page_intent(Intent::SetCurrency(currency));
         }
     });
+}
+
+/// The class on `<html>` that hides the portfolio panel.
+const PORTFOLIO_CLOSED_CLASS: &str = "portfolio-closed";
+/// Screens where the panel starts hidden: a phone, or a short landscape window.
+const SMALL_SCREEN_QUERY: &str = "(max-width: 40rem), (max-height: 30rem)";
+
+fn show_portfolio(open: bool) {
+    let Some(root) = document().and_then(|d| d.document_element()) else {
+        return;
+    };
+    if root
+        .class_list()
+        .toggle_with_force(PORTFOLIO_CLOSED_CLASS, !open)
+        .is_err()
+    {
+        warn!("could not show or hide the portfolio");
+    }
+    if let Some(toggle) = by_id("portfolio-toggle") {
+        set(
+            &toggle,
+            "aria-expanded",
+            if open { "true" } else { "false" },
+        );
+    }
+}
+
+fn set_up_the_portfolio_toggle() {
+    let small_screen = web_sys::window()
+        .and_then(|window| window.match_media(SMALL_SCREEN_QUERY).ok())
+        .flatten()
+        .is_some_and(|query| query.matches());
+    show_portfolio(!small_screen);
+    let Some(toggle) = by_id("portfolio-toggle") else {
+        return;
+    };
+    let on_click = wasm_bindgen::closure::Closure::<dyn Fn()>::new(|| {
+        let open = by_id("portfolio-toggle")
+            .and_then(|toggle| toggle.get_attribute("aria-expanded"))
+            .is_some_and(|expanded| expanded == "true");
+        show_portfolio(!open);
+    });
+    if toggle
+        .add_event_listener_with_callback(
+            "click",
+            wasm_bindgen::JsCast::unchecked_ref(on_click.as_ref()),
+        )
+        .is_err()
+    {
+        warn!("could not listen for the portfolio toggle");
+    }
+    on_click.forget();
 }
 
 /// A project's name in the list selects it and flies there.
@@ -152,6 +210,9 @@ fn reflect_language_on_page(state: Res<ExplorerState>) {
         set(&root, "lang", state.lang.code());
     }
     // The language switch shows the language in force, under a label in that language.
+    if let Some(toggle) = by_id("portfolio-toggle") {
+        toggle.set_text_content(Some(text(Key::ShowPortfolio, state.lang)));
+    }
     if let Some(label) = by_id("lang-label") {
         label.set_text_content(Some(text(Key::Language, state.lang)));
     }

@@ -14,6 +14,7 @@ use super::queue_page_intent;
 use crate::AppSystems;
 use crate::data::CityData;
 use crate::model::i18n::{Key, text};
+use crate::model::lang::Lang;
 use crate::model::search::search;
 use crate::state::{ExplorerState, Intent};
 
@@ -153,10 +154,12 @@ fn close_results() {
     }
 }
 
-fn translate_search_box(state: Res<ExplorerState>) {
-    if !state.is_changed() {
+fn translate_search_box(state: Res<ExplorerState>, mut translated_to: Local<Option<Lang>>) {
+    // Only a new language: a selection must not reopen a list the visitor just closed.
+    if *translated_to == Some(state.lang) {
         return;
     }
+    *translated_to = Some(state.lang);
     if let Some(label) = by_id("search-label") {
         label.set_text_content(Some(text(Key::Search, state.lang)));
     }
@@ -167,8 +170,10 @@ fn translate_search_box(state: Res<ExplorerState>) {
             text(Key::SearchPlaceholder, state.lang),
         );
     }
-    // Results are in the interface language: redraw them.
-    QUERY_CHANGED.set(true);
+    // Results are in the interface language: redraw any that are open.
+    if by_id(RESULTS_ID).is_some_and(|results| !results.has_attribute("hidden")) {
+        QUERY_CHANGED.set(true);
+    }
 }
 
 fn show_search_results(data: Res<CityData>, state: Res<ExplorerState>) {

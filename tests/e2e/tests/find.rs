@@ -136,19 +136,34 @@ fn the_keyboard_alone_reaches_search_language_and_a_project() {
         "Аудан не жобаны табу"
     );
     assert_eq!(page.text_of("share").expect("share"), "Бөлісу");
+    assert_eq!(
+        page.text_of("portfolio-toggle").expect("toggle"),
+        "Портфель"
+    );
 
+    // On this small screen the portfolio starts folded away; its toggle opens it.
+    assert!(!page.is_visible("portfolio").expect("portfolio"));
     let mut reached = Vec::new();
     for _ in 0..60 {
         page.tab().press_key("Tab").expect("press Tab");
         let focused = page.eval(FOCUSED).expect("focus");
         let focused = focused.as_str().unwrap_or_default().to_owned();
+        if focused == "portfolio-toggle" && !page.is_visible("portfolio").expect("portfolio") {
+            page.tab().press_key("Enter").expect("open the portfolio");
+            page.wait_for(
+                "document.getElementById('portfolio-toggle').getAttribute('aria-expanded') === 'true'",
+                WAIT,
+            )
+            .expect("the toggle opens the portfolio");
+            assert!(page.is_visible("portfolio").expect("portfolio"));
+        }
         let done = focused.starts_with("record:");
         reached.push(focused);
         if done {
             break;
         }
     }
-    for control in ["search-input", "lang-select", "share"] {
+    for control in ["search-input", "lang-select", "share", "portfolio-toggle"] {
         assert!(
             reached.iter().any(|f| f == control),
             "Tab reaches {control}: {reached:?}"
