@@ -146,6 +146,16 @@ fn describe_load_error(error: &AssetLoadError) -> String {
     format!("{SNAPSHOT_FILE_NAME}: {error}")
 }
 
+/// The snapshot bundled with the app, validated, as [`CityData`]: the fixture of unit tests.
+#[cfg(test)]
+pub fn bundled_city_data() -> CityData {
+    let text = include_str!("../assets/data/alatau.json");
+    match load_snapshot(SNAPSHOT_FILE_NAME, text) {
+        Ok(snapshot) => CityData(Arc::new(snapshot)),
+        Err(errors) => panic!("the bundled snapshot is invalid: {errors}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -282,7 +282,6 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::model::validate::load_snapshot;
 
     /// The selection plugin's markers, headless, on a flat ground and the bundled data.
     fn app_with_records() -> App {
@@ -293,21 +292,12 @@ mod tests {
             .init_resource::<ExplorerState>()
             .init_resource::<Hovered>()
             .add_systems(Update, (show_selection_marker, show_hover_ring));
-        let text = include_str!("../assets/data/alatau.json");
-        let snapshot = load_snapshot("alatau.json", text).expect("the bundled snapshot");
-        app.insert_resource(CityData(Arc::new(snapshot)));
-        let landscape = crate::model::terrain::Landscape::new();
-        let field = crate::model::terrain::Heightfield::sample(
-            &landscape,
-            &crate::model::terrain::GridSpec::REGION,
+        app.insert_resource(crate::data::bundled_city_data());
+        app.insert_resource(Ground::sample(
+            Arc::new(crate::model::terrain::Landscape::new()),
             1.0,
-        );
-        app.insert_resource(Ground {
-            field: Arc::new(field),
-            landscape: Arc::new(landscape),
-            exaggeration: 1.0,
-            generation: 0,
-        });
+            0,
+        ));
         app.update();
         app
     }

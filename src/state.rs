@@ -431,10 +431,7 @@ mod tests {
     }
 
     fn with_data(mut app: App) -> App {
-        let text = include_str!("../assets/data/alatau.json");
-        let snapshot =
-            crate::model::validate::load_snapshot("alatau.json", text).expect("bundled data");
-        app.insert_resource(CityData(std::sync::Arc::new(snapshot)));
+        app.insert_resource(crate::data::bundled_city_data());
         app
     }
 

@@ -54,11 +54,9 @@ fn spawn_city_root(mut commands: Commands) {
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
-    use std::sync::Arc;
 
     use super::*;
     use crate::data::CityData;
-    use crate::model::validate::load_snapshot;
 
     /// The scene's data-driven parts, headless: no renderer, no window, no glTF.
     fn app_with_city() -> App {
@@ -76,9 +74,7 @@ mod tests {
                 layers::plugin,
             ));
         app.update();
-        let text = include_str!("../../assets/data/alatau.json");
-        let snapshot = load_snapshot("alatau.json", text).expect("the bundled snapshot");
-        app.insert_resource(CityData(Arc::new(snapshot)));
+        app.insert_resource(crate::data::bundled_city_data());
         app.update();
         app
     }

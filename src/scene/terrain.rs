@@ -69,6 +69,17 @@ pub struct Ground {
 }
 
 impl Ground {
+    /// The ground of `landscape` at a vertical `exaggeration`, as the `generation`th sampling.
+    pub fn sample(landscape: Arc<Landscape>, exaggeration: f32, generation: u32) -> Ground {
+        let field = Heightfield::sample(&landscape, &GridSpec::REGION, exaggeration);
+        Ground {
+            field: Arc::new(field),
+            landscape,
+            exaggeration,
+            generation,
+        }
+    }
+
     /// World height of the ground at `(x, z)`.
     pub fn height(&self, x: f32, z: f32) -> f32 {
         self.field.height_at(Local::new(x, z))
@@ -83,18 +94,12 @@ impl Ground {
 fn build_ground(mut commands: Commands, state: Option<Res<ExplorerState>>) {
     let started = Instant::now();
     let relief = state.map_or(Relief::default(), |state| state.relief);
-    let landscape = Landscape::new();
-    let field = Heightfield::sample(&landscape, &GridSpec::REGION, relief.factor());
+    let ground = Ground::sample(Arc::new(Landscape::new()), relief.factor(), 0);
     info!(
         "ground sampled in {:.0} ms",
         started.elapsed().as_secs_f64() * 1e3
     );
-    commands.insert_resource(Ground {
-        field: Arc::new(field),
-        landscape: Arc::new(landscape),
-        exaggeration: relief.factor(),
-        generation: 0,
-    });
+    commands.insert_resource(ground);
 }
 
 /// A new relief: the ground is sampled again and everything built on the old one is cleared.
@@ -115,13 +120,11 @@ fn resample_for_relief(
     for entity in &built {
         commands.entity(entity).despawn();
     }
-    let field = Heightfield::sample(&ground.landscape, &GridSpec::REGION, factor);
-    commands.insert_resource(Ground {
-        field: Arc::new(field),
-        landscape: Arc::clone(&ground.landscape),
-        exaggeration: factor,
-        generation: ground.generation + 1,
-    });
+    commands.insert_resource(Ground::sample(
+        Arc::clone(&ground.landscape),
+        factor,
+        ground.generation + 1,
+    ));
 }
 
 /// The colour of the land at an altitude, on a slope (`steepness` 0 flat .. 1 cliff), at a

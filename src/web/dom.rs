@@ -2,8 +2,8 @@
 //! `textContent`, never as HTML, so data can never become markup.
 
 use bevy::prelude::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement};
 
 /// The page's document.
@@ -47,6 +47,50 @@ pub fn set_style(element: &Element, property: &str, value: &str) {
         && html.style().set_property(property, value).is_err()
     {
         warn!("could not set {property}");
+    }
+}
+
+/// A form control's live `value` (a `<select>` or `<input>`), not its attribute.
+pub fn control_value(control: &Element) -> String {
+    js_sys::Reflect::get(control, &JsValue::from_str("value"))
+        .ok()
+        .and_then(|value| value.as_string())
+        .unwrap_or_default()
+}
+
+/// Sets a form control's live `value` when it differs, logging the (unlikely) failure.
+pub fn set_control_value(control: &Element, value: &str) {
+    if control_value(control) != value
+        && js_sys::Reflect::set(
+            control,
+            &JsValue::from_str("value"),
+            &JsValue::from_str(value),
+        )
+        .is_err()
+    {
+        warn!("could not set the value of <{}>", control.tag_name());
+    }
+}
+
+/// Whether a checkbox is ticked.
+pub fn is_checked(checkbox: &Element) -> bool {
+    js_sys::Reflect::get(checkbox, &JsValue::from_str("checked"))
+        .ok()
+        .and_then(|value| value.as_bool())
+        .unwrap_or(true)
+}
+
+/// Ticks or clears a checkbox when it differs.
+pub fn set_checked(checkbox: &Element, checked: bool) {
+    if is_checked(checkbox) != checked
+        && js_sys::Reflect::set(
+            checkbox,
+            &JsValue::from_str("checked"),
+            &JsValue::from_bool(checked),
+        )
+        .is_err()
+    {
+        warn!("could not set a checkbox");
     }
 }
 

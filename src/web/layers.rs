@@ -3,10 +3,11 @@
 //! language, kept in step with the state.
 
 use bevy::prelude::*;
-use wasm_bindgen::JsValue;
-use web_sys::Element;
 
-use super::dom::{append, by_id, clear, on_change_within, set};
+use super::dom::{
+    append, by_id, clear, control_value, is_checked, on_change_within, set, set_checked,
+    set_control_value,
+};
 use super::queue_page_intent;
 use crate::AppSystems;
 use crate::model::i18n::{Key, text};
@@ -20,13 +21,6 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(Update, render_layer_switches.in_set(AppSystems::Render));
 }
 
-fn is_checked(input: &Element) -> bool {
-    js_sys::Reflect::get(input, &JsValue::from_str("checked"))
-        .ok()
-        .and_then(|value| value.as_bool())
-        .unwrap_or(true)
-}
-
 fn listen_for_layer_switches() {
     on_change_within(LAYERS_ID, "input[data-layer]", |input| {
         let code = input.get_attribute("data-layer").unwrap_or_default();
@@ -36,7 +30,7 @@ fn listen_for_layer_switches() {
         }
     });
     on_change_within(LAYERS_ID, "select[data-relief]", |menu| {
-        let value = super::legend::control_value(menu);
+        let value = control_value(menu);
         match value.parse().ok().and_then(Relief::from_factor) {
             Some(relief) => queue_page_intent(Intent::SetRelief(relief)),
             None => warn!("no terrain relief {value:?}"),
@@ -101,28 +95,13 @@ fn render_layer_switches(state: Res<ExplorerState>, mut built_in: Local<Option<L
         *built_in = Some(state.lang);
     }
     if let Ok(Some(menu)) = layers.query_selector("select[data-relief]") {
-        let chosen = state.relief.factor().to_string();
-        if super::legend::control_value(&menu) != chosen
-            && js_sys::Reflect::set(
-                &menu,
-                &JsValue::from_str("value"),
-                &JsValue::from_str(&chosen),
-            )
-            .is_err()
-        {
-            warn!("could not show the terrain relief");
-        }
+        set_control_value(&menu, &state.relief.factor().to_string());
     }
     for layer in Layer::ALL {
         if let Ok(Some(input)) =
             layers.query_selector(&format!("input[data-layer={}]", layer.code()))
-            && is_checked(&input) != state.layers.shows(layer)
         {
-            let _ = js_sys::Reflect::set(
-                &input,
-                &JsValue::from_str("checked"),
-                &JsValue::from_bool(state.layers.shows(layer)),
-            );
+            set_checked(&input, state.layers.shows(layer));
         }
     }
 }

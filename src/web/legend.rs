@@ -4,10 +4,11 @@
 //! a filter change only updates the counts.
 
 use bevy::prelude::*;
-use wasm_bindgen::JsValue;
 use web_sys::Element;
 
-use super::dom::{append, by_id, clear, on_change_within, set, set_style};
+use super::dom::{
+    append, by_id, clear, control_value, on_change_within, set, set_control_value, set_style,
+};
 use super::queue_page_intent;
 use crate::AppSystems;
 use crate::data::CityData;
@@ -25,26 +26,6 @@ pub(super) fn plugin(app: &mut App) {
                 .run_if(resource_exists::<CityData>)
                 .in_set(AppSystems::Render),
         );
-}
-
-/// The value of a form control (a `<select>` or `<input>`).
-pub(super) fn control_value(control: &Element) -> String {
-    js_sys::Reflect::get(control, &JsValue::from_str("value"))
-        .ok()
-        .and_then(|value| value.as_string())
-        .unwrap_or_default()
-}
-
-fn set_control_value(control: &Element, value: &str) {
-    if js_sys::Reflect::set(
-        control,
-        &JsValue::from_str("value"),
-        &JsValue::from_str(value),
-    )
-    .is_err()
-    {
-        warn!("could not set a filter menu");
-    }
 }
 
 fn menu(name: &str) -> Option<Element> {
@@ -132,9 +113,7 @@ fn update_counts(legend: &Element, view: &LegendView) {
         }
     }
     for filter in &view.menus {
-        if let Some(select) = menu(filter.name)
-            && control_value(&select) != filter.chosen
-        {
+        if let Some(select) = menu(filter.name) {
             set_control_value(&select, &filter.chosen);
         }
     }

@@ -9,7 +9,9 @@ use bevy::prelude::*;
 use wasm_bindgen::JsValue;
 use web_sys::Element;
 
-use super::dom::{append, by_id, clear, document, on_click_within, set, set_style, source_link};
+use super::dom::{
+    append, by_id, clear, document, on_click_within, set, set_control_value, set_style, source_link,
+};
 use super::{dispatch_window_event, queue_page_intent};
 use crate::AppSystems;
 use crate::data::{CityData, DataFailure, SNAPSHOT_FILE_NAME};
@@ -79,25 +81,10 @@ fn set_up_the_portfolio_toggle() {
         .flatten()
         .is_some_and(|query| query.matches());
     show_portfolio(!small_screen);
-    let Some(toggle) = by_id("portfolio-toggle") else {
-        return;
-    };
-    let on_click = wasm_bindgen::closure::Closure::<dyn Fn()>::new(|| {
-        let open = by_id("portfolio-toggle")
-            .and_then(|toggle| toggle.get_attribute("aria-expanded"))
-            .is_some_and(|expanded| expanded == "true");
+    on_click_within("portfolio-toggle", "#portfolio-toggle", |toggle| {
+        let open = toggle.get_attribute("aria-expanded").as_deref() == Some("true");
         show_portfolio(!open);
     });
-    if toggle
-        .add_event_listener_with_callback(
-            "click",
-            wasm_bindgen::JsCast::unchecked_ref(on_click.as_ref()),
-        )
-        .is_err()
-    {
-        warn!("could not listen for the portfolio toggle");
-    }
-    on_click.forget();
 }
 
 /// A project's name in the list selects it and flies there.
@@ -216,15 +203,8 @@ fn reflect_language_on_page(state: Res<ExplorerState>) {
     if let Some(label) = by_id("lang-label") {
         label.set_text_content(Some(text(Key::Language, state.lang)));
     }
-    if let Some(select) = by_id("lang-select")
-        && js_sys::Reflect::set(
-            &select,
-            &JsValue::from_str("value"),
-            &JsValue::from_str(state.lang.code()),
-        )
-        .is_err()
-    {
-        warn!("could not update the language switch");
+    if let Some(select) = by_id("lang-select") {
+        set_control_value(&select, state.lang.code());
     }
     // The 3D model's shapes are schematic; say so over the view, in the page's language.
     if let Some(note) = by_id("schematic-note") {

@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::HtmlInputElement;
 
-use super::dom::{append, by_id, clear, set};
+use super::dom::{append, by_id, clear, on_click_within, set};
 use super::url_hash::hash_of;
 use crate::AppSystems;
 use crate::camera::OrbitCamera;
@@ -30,17 +30,7 @@ pub(super) fn plugin(app: &mut App) {
 }
 
 fn listen_for_share_clicks() {
-    let Some(button) = by_id("share") else {
-        return;
-    };
-    let on_click = Closure::<dyn Fn()>::new(|| SHARE_ASKED.set(true));
-    if button
-        .add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())
-        .is_err()
-    {
-        warn!("could not listen for clicks on the share button");
-    }
-    on_click.forget();
+    on_click_within("share", "#share", |_| SHARE_ASKED.set(true));
 }
 
 fn translate_share_button(state: Res<ExplorerState>) {

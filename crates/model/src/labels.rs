@@ -87,7 +87,6 @@ pub fn declutter(boxes: &[Option<(LabelBox, u8)>]) -> Vec<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::load_snapshot;
 
     fn at(x: f32, y: f32) -> LabelBox {
         LabelBox {
@@ -116,8 +115,7 @@ mod tests {
 
     #[test]
     fn districts_and_located_projects_get_labels_districts_first() {
-        let json = include_str!("../../../assets/data/alatau.json");
-        let snapshot = load_snapshot("alatau.json", json).expect("bundled snapshot");
+        let snapshot = crate::bundled_snapshot();
         let labels = map_labels(&snapshot, Lang::Ru);
         assert_eq!(labels[0].priority, 0);
         let districts = labels.iter().filter(|l| l.priority == 0).count();

@@ -208,11 +208,9 @@ pub fn status_from_code(code: &str) -> Option<Status> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::load_snapshot;
 
     fn snapshot() -> Snapshot {
-        let json = include_str!("../../../assets/data/alatau.json");
-        load_snapshot("alatau.json", json).expect("the bundled snapshot is valid")
+        crate::bundled_snapshot()
     }
 
     #[test]

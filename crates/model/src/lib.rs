@@ -21,3 +21,13 @@ pub mod snapshot;
 pub mod terrain;
 pub mod url_state;
 pub mod validate;
+
+/// The snapshot bundled with the app, validated: the fixture of the unit tests.
+#[cfg(test)]
+pub(crate) fn bundled_snapshot() -> snapshot::Snapshot {
+    let text = include_str!("../../../assets/data/alatau.json");
+    match validate::load_snapshot("alatau.json", text) {
+        Ok(snapshot) => snapshot,
+        Err(errors) => panic!("the bundled snapshot is invalid: {errors}"),
+    }
+}

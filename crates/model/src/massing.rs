@@ -735,11 +735,9 @@ fn add_resort_features(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::load_snapshot;
 
     fn bundled() -> Snapshot {
-        let text = include_str!("../../../assets/data/alatau.json");
-        load_snapshot("alatau.json", text).expect("valid bundled snapshot")
+        crate::bundled_snapshot()
     }
 
     #[test]

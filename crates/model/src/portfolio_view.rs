@@ -361,14 +361,9 @@ impl PortfolioView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::load_snapshot;
 
     fn bundled() -> Snapshot {
-        let text = include_str!("../../../assets/data/alatau.json");
-        match load_snapshot("alatau.json", text) {
-            Ok(snapshot) => snapshot,
-            Err(errors) => panic!("{errors}"),
-        }
+        crate::bundled_snapshot()
     }
 
     fn headline(view: &PortfolioView, id: &str) -> String {

@@ -22,6 +22,20 @@ pub enum RecordKind {
     Project,
 }
 
+impl RecordKind {
+    /// "District", "Cluster zone" or "Project", in `lang`.
+    pub fn label(self, lang: Lang) -> &'static str {
+        text(
+            match self {
+                RecordKind::District => Key::KindDistrict,
+                RecordKind::Cluster => Key::KindCluster,
+                RecordKind::Project => Key::KindProject,
+            },
+            lang,
+        )
+    }
+}
+
 /// A labelled value in the panel.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
@@ -172,7 +186,7 @@ impl RecordView {
             return Some(Self {
                 id: district.id.clone(),
                 kind: RecordKind::District,
-                kind_label: text(Key::KindDistrict, lang).to_owned(),
+                kind_label: RecordKind::District.label(lang).to_owned(),
                 title: district.name.get(lang).to_owned(),
                 rows,
                 description: district.function.get(lang).to_owned(),
@@ -198,7 +212,7 @@ impl RecordView {
             return Some(Self {
                 id: cluster.id.clone(),
                 kind: RecordKind::Cluster,
-                kind_label: text(Key::KindCluster, lang).to_owned(),
+                kind_label: RecordKind::Cluster.label(lang).to_owned(),
                 title: cluster.name.get(lang).to_owned(),
                 rows,
                 description: String::new(),
@@ -253,7 +267,7 @@ impl RecordView {
         Some(Self {
             id: project.id.clone(),
             kind: RecordKind::Project,
-            kind_label: text(Key::KindProject, lang).to_owned(),
+            kind_label: RecordKind::Project.label(lang).to_owned(),
             title: project.name.get(lang).to_owned(),
             rows,
             description: project.description.get(lang).to_owned(),
@@ -278,14 +292,9 @@ impl RecordView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::load_snapshot;
 
     fn bundled() -> Snapshot {
-        load_snapshot(
-            "alatau.json",
-            include_str!("../../../assets/data/alatau.json"),
-        )
-        .expect("the bundled snapshot")
+        crate::bundled_snapshot()
     }
 
     #[test]

@@ -3,7 +3,6 @@
 //! `ё` finds `е`, `é` finds `e`); a name that starts with the query ranks before one with a word
 //! that starts with it, which ranks before one that merely contains it.
 
-use crate::i18n::{Key, text};
 use crate::lang::Lang;
 use crate::record_view::RecordKind;
 use crate::snapshot::{I18nText, Snapshot};
@@ -115,18 +114,6 @@ fn named_records(snapshot: &Snapshot) -> impl Iterator<Item = (&str, &I18nText, 
     districts.chain(clusters).chain(projects)
 }
 
-/// The kind's label in `lang`.
-pub fn kind_label(kind: RecordKind, lang: Lang) -> &'static str {
-    text(
-        match kind {
-            RecordKind::District => Key::KindDistrict,
-            RecordKind::Cluster => Key::KindCluster,
-            RecordKind::Project => Key::KindProject,
-        },
-        lang,
-    )
-}
-
 /// The records whose names match `query`, best first (then by name in `lang`), at most
 /// [`MAX_RESULTS`]. An empty or blank query finds nothing.
 pub fn search(snapshot: &Snapshot, query: &str, lang: Lang) -> Vec<SearchHit> {
@@ -139,7 +126,7 @@ pub fn search(snapshot: &Snapshot, query: &str, lang: Lang) -> Vec<SearchHit> {
             Some(SearchHit {
                 id: id.to_owned(),
                 name: name.get(lang).to_owned(),
-                kind_label: kind_label(kind, lang).to_owned(),
+                kind_label: kind.label(lang).to_owned(),
                 quality: best_match(name, &query)?,
             })
         })
@@ -156,11 +143,10 @@ pub fn search(snapshot: &Snapshot, query: &str, lang: Lang) -> Vec<SearchHit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::load_snapshot;
+    use crate::i18n::{Key, text};
 
     fn snapshot() -> Snapshot {
-        let json = include_str!("../../../assets/data/alatau.json");
-        load_snapshot("alatau.json", json).expect("the bundled snapshot is valid")
+        crate::bundled_snapshot()
     }
 
     fn ids(hits: &[SearchHit]) -> Vec<&str> {

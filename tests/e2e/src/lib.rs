@@ -8,6 +8,20 @@ pub mod server;
 
 use std::path::PathBuf;
 
+use browser::{BrowserOptions, Page};
+use server::SiteServer;
+
+/// Opens the served site at `hash` (`""` or `"#lang=ru&..."`) and waits until `ready` resolves;
+/// a page that does not start fails the test with the console's story.
+pub fn open_ready(server: &SiteServer, hash: &str, options: &BrowserOptions) -> Page {
+    let url = format!("{}{hash}", server.url());
+    let page = Page::open(&url, options).expect("open the page in Chromium");
+    if let Err(error) = page.wait_ready() {
+        panic!("window.alatau.ready did not resolve: {error}");
+    }
+    page
+}
+
 /// The built site the suite tests: `ALATAU_SITE_DIR`, set by `cargo xtask test`.
 pub fn site_dir_from_env() -> PathBuf {
     match std::env::var_os("ALATAU_SITE_DIR") {

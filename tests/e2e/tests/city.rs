@@ -5,17 +5,14 @@
 use alatau_e2e::browser::{BrowserOptions, Page};
 use alatau_e2e::image_stats::ImageStats;
 use alatau_e2e::server::SiteServer;
-use alatau_e2e::{output_dir_from_env, site_dir_from_env};
+use alatau_e2e::{open_ready, output_dir_from_env, site_dir_from_env};
 
 /// The README's views: the overview, the Gate District with the Iconic Complex, the KAIST campus.
 const GATE_VIEW: &str = "#cam=-9400,27000,1500,215,12";
 const KAIST_VIEW: &str = "#cam=-7100,12700,1100,40,30";
 
 fn open(server: &SiteServer, hash: &str) -> Page {
-    let url = format!("{}{hash}", server.url());
-    let page = Page::open(&url, &BrowserOptions::default()).expect("open the page in Chromium");
-    page.wait_ready().expect("window.alatau.ready resolves");
-    page
+    open_ready(server, hash, &BrowserOptions::default())
 }
 
 fn screenshot_stats(page: &Page, name: &str) -> ImageStats {

@@ -6,15 +6,12 @@ use std::time::Duration;
 
 use alatau_e2e::browser::{BrowserOptions, Page};
 use alatau_e2e::server::SiteServer;
-use alatau_e2e::site_dir_from_env;
+use alatau_e2e::{open_ready, site_dir_from_env};
 
 const WAIT: Duration = Duration::from_secs(60);
 
 fn open(server: &SiteServer, hash: &str) -> Page {
-    let url = format!("{}{hash}", server.url());
-    let page = Page::open(&url, &BrowserOptions::default()).expect("open the page in Chromium");
-    page.wait_ready().expect("window.alatau.ready resolves");
-    page
+    open_ready(server, hash, &BrowserOptions::default())
 }
 
 fn panel_shows(page: &Page, needle: &str) {

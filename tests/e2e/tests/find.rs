@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use alatau_e2e::browser::{BrowserOptions, Page};
 use alatau_e2e::server::SiteServer;
-use alatau_e2e::site_dir_from_env;
+use alatau_e2e::{open_ready, site_dir_from_env};
 use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -16,15 +16,8 @@ const WAIT: Duration = Duration::from_secs(60);
 /// KAIST Kazakhstan in the local frame (metres east and south of Zhetygen).
 const KAIST_AT: (f64, f64) = (-7_097.0, 12_666.0);
 
-fn open_with(server: &SiteServer, hash: &str, options: &BrowserOptions) -> Page {
-    let url = format!("{}{hash}", server.url());
-    let page = Page::open(&url, options).expect("open the page in Chromium");
-    page.wait_ready().expect("window.alatau.ready resolves");
-    page
-}
-
 fn open(server: &SiteServer, hash: &str) -> Page {
-    open_with(server, hash, &BrowserOptions::default())
+    open_ready(server, hash, &BrowserOptions::default())
 }
 
 fn camera_distance_to(state: &Value, (x, z): (f64, f64)) -> f64 {
@@ -201,7 +194,7 @@ fn the_keyboard_alone_reaches_search_language_and_a_project() {
 #[test]
 fn share_hands_out_a_link_that_restores_the_view() {
     let server = SiteServer::start(&site_dir_from_env(), "127.0.0.1", 0).expect("serve");
-    let page = open_with(
+    let page = open_ready(
         &server,
         "#lang=ru&select=kaist-kazakhstan",
         &BrowserOptions {
@@ -261,7 +254,7 @@ const LABELS_SHOWN: &str =
 #[test]
 fn legend_filters_dim_and_layers_hide_and_labels_select() {
     let server = SiteServer::start(&site_dir_from_env(), "127.0.0.1", 0).expect("serve");
-    let page = open_with(
+    let page = open_ready(
         &server,
         "#lang=en",
         &BrowserOptions {
