@@ -83,6 +83,19 @@ impl CameraPose {
         }
     }
 
+    /// The pose that frames a circle of `radius_m` round `(x, z)`, keeping this pose's heading
+    /// and looking down at least 25 degrees.
+    pub fn framing(&self, x: f32, z: f32, radius_m: f32) -> CameraPose {
+        CameraPose {
+            x,
+            z,
+            distance: radius_m * 2.8,
+            yaw: self.yaw,
+            pitch: self.pitch.max(25.0),
+        }
+        .clamped()
+    }
+
     /// True when two poses differ by less than a visitor could see.
     pub fn approx_eq(&self, other: &CameraPose) -> bool {
         let yaw_gap = ((self.yaw - other.yaw + 540.0).rem_euclid(360.0) - 180.0).abs();
@@ -97,6 +110,23 @@ impl CameraPose {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn framing_keeps_the_heading_and_looks_down_enough() {
+        let from = CameraPose {
+            pitch: 10.0,
+            yaw: 200.0,
+            ..CameraPose::OVERVIEW
+        };
+        let pose = from.framing(100.0, 200.0, 450.0);
+        assert_eq!(
+            (pose.x, pose.z, pose.yaw, pose.pitch),
+            (100.0, 200.0, 200.0, 25.0)
+        );
+        assert_eq!(pose.distance, 1_260.0);
+        let tiny = from.framing(0.0, 0.0, 1.0);
+        assert_eq!(tiny.distance, MIN_DISTANCE_M);
+    }
 
     #[test]
     fn clamping_keeps_the_camera_inside_the_limits() {

@@ -4,7 +4,7 @@
 
 use crate::i18n::{Key, status, text};
 use crate::lang::Lang;
-use crate::snapshot::{Project, Snapshot, Status};
+use crate::snapshot::{Project, Record, Snapshot, Status};
 
 /// Every status, in the order a project moves through them.
 pub const STATUSES: [Status; 5] = [
@@ -49,10 +49,9 @@ impl ProjectFilter {
         if self.is_open() {
             return true;
         }
-        if let Some(project) = snapshot.projects.iter().find(|p| p.id == id) {
-            return self.matches(project);
-        }
-        if snapshot.clusters.iter().any(|c| c.id == id) {
+        match snapshot.record(id) {
+            Some(Record::Project(project)) => self.matches(project),
+            Some(Record::Cluster(_)) => {
             let cluster_passes = self.cluster.as_deref().is_none_or(|chosen| chosen == id);
             let needs_a_project = self.sector.is_some() || self.status.is_some();
             return cluster_passes
@@ -60,9 +59,10 @@ impl ProjectFilter {
                     || snapshot
                         .projects
                         .iter()
-                        .any(|p| p.cluster.as_deref() == Some(id) && self.matches(p)));
+                        .any(|p| p.cluster.as_deref() == Some(id) && self.matches(p)))
+            }
+            Some(Record::District(_)) | None => true,
         }
-        true
     }
 }
 

@@ -4,12 +4,14 @@
 //! The app turns these types into ECS resources and DOM text; nothing here knows about either.
 
 pub mod camera_pose;
+pub mod flight;
 pub mod format;
 pub mod geo;
 pub mod geography;
 pub mod i18n;
 pub mod labels;
 pub mod lang;
+pub mod layers;
 pub mod legend;
 pub mod massing;
 pub mod polygon;

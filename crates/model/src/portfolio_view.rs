@@ -119,7 +119,7 @@ fn project_row(
     let district = project
         .district
         .as_ref()
-        .and_then(|id| snapshot.districts.iter().find(|d| &d.id == id))
+        .and_then(|id| snapshot.district(id))
         .map(|d| d.name.get(lang).to_owned())
         .unwrap_or_else(|| text(Key::Citywide, lang).to_owned());
     let amount = amount_in(

@@ -8,7 +8,7 @@ use crate::i18n::{Key, status, text};
 use crate::lang::Lang;
 use crate::polygon::{area, centroid};
 use crate::portfolio_view::{SourceLink, amount_in, source_link};
-use crate::snapshot::{Fact, Snapshot};
+use crate::snapshot::{Fact, Record, Snapshot};
 use crate::validate::footprint_local;
 
 /// What kind of record it is.
@@ -91,18 +91,17 @@ pub fn focus(snapshot: &Snapshot, id: &str) -> Option<Focus> {
             radius_m: (area(&outline) / std::f32::consts::PI).sqrt(),
         }
     };
-    if let Some(district) = snapshot.district(id) {
-        return Some(outline_focus(&district.footprint));
+    match snapshot.record(id)? {
+        Record::District(district) => Some(outline_focus(&district.footprint)),
+        Record::Cluster(cluster) => Some(outline_focus(&cluster.footprint)),
+        Record::Project(project) => {
+            let location = project.location.as_ref()?;
+            Some(Focus {
+                at: to_local(LatLon::new(location.lat, location.lon)),
+                radius_m: PROJECT_RADIUS_M,
+            })
+        }
     }
-    if let Some(cluster) = snapshot.clusters.iter().find(|c| c.id == id) {
-        return Some(outline_focus(&cluster.footprint));
-    }
-    let project = snapshot.projects.iter().find(|p| p.id == id)?;
-    let location = project.location.as_ref()?;
-    Some(Focus {
-        at: to_local(LatLon::new(location.lat, location.lon)),
-        radius_m: PROJECT_RADIUS_M,
-    })
 }
 
 fn figure(value: Option<f64>, unit: &str, lang: Lang) -> String {
@@ -194,7 +193,7 @@ impl RecordView {
                 sources: source_links(snapshot, &district.sources),
             });
         }
-        if let Some(cluster) = snapshot.clusters.iter().find(|c| c.id == id) {
+        if let Some(cluster) = snapshot.cluster(id) {
             let named = snapshot
                 .projects
                 .iter()
@@ -220,16 +219,16 @@ impl RecordView {
                 sources: source_links(snapshot, &cluster.sources),
             });
         }
-        let project = snapshot.projects.iter().find(|p| p.id == id)?;
+        let project = snapshot.project(id)?;
         let cluster = project
             .cluster
             .as_deref()
-            .and_then(|id| snapshot.clusters.iter().find(|c| c.id == id))
+            .and_then(|id| snapshot.cluster(id))
             .map(|c| c.name.get(lang).to_owned());
         let sector = project
             .sector
             .as_deref()
-            .and_then(|id| snapshot.sectors.iter().find(|s| s.id == id))
+            .and_then(|id| snapshot.sector(id))
             .map(|s| s.name.get(lang).to_owned());
         let not_disclosed = || text(Key::NotDisclosed, lang).to_owned();
         let amount = amount_in(

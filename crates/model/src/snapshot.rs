@@ -169,10 +169,30 @@ pub struct District {
     pub jobs: Option<f64>,
     /// Where it is.
     pub location: Location,
+    /// What is built in it (outside its cluster zones).
+    pub character: Character,
     /// Its outline on the map (schematic: no boundary is published).
     pub footprint: Footprint,
     /// Source ids.
     pub sources: Vec<String>,
+}
+
+/// What is built in a district or cluster zone: the procedural massing follows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Character {
+    /// A central business district: towers round its priority landmark, then city blocks.
+    BusinessCore,
+    /// Higher education and medicine: campus and hospital courtyards.
+    Campus,
+    /// Industry: sheds and yards.
+    Industry,
+    /// Logistics: warehouses, container yards and rail sidings.
+    Logistics,
+    /// Tourism and leisure: hotels, villas, golf, a marina.
+    Resort,
+    /// New housing with parks between.
+    Housing,
 }
 
 /// A schematic outline on the map: `[latitude, longitude]` vertices of a simple polygon.
@@ -190,6 +210,8 @@ pub struct Cluster {
     pub district: String,
     /// Legend colour, `#rrggbb`.
     pub colour: String,
+    /// What is built in it.
+    pub character: Character,
     /// Its outline on the map, inside its district's (schematic).
     pub footprint: Footprint,
     /// Source ids.
@@ -347,8 +369,62 @@ impl Snapshot {
         self.districts.iter().find(|district| district.id == id)
     }
 
+    /// A cluster zone by id.
+    pub fn cluster(&self, id: &str) -> Option<&Cluster> {
+        self.clusters.iter().find(|cluster| cluster.id == id)
+    }
+
+    /// A sector by id.
+    pub fn sector(&self, id: &str) -> Option<&Sector> {
+        self.sectors.iter().find(|sector| sector.id == id)
+    }
+
+    /// A named project by id.
+    pub fn project(&self, id: &str) -> Option<&Project> {
+        self.projects.iter().find(|project| project.id == id)
+    }
+
+    /// The district, cluster zone or project with this id.
+    pub fn record(&self, id: &str) -> Option<Record<'_>> {
+        self.district(id)
+            .map(Record::District)
+            .or_else(|| self.cluster(id).map(Record::Cluster))
+            .or_else(|| self.project(id).map(Record::Project))
+    }
+
     /// A source by id.
     pub fn source(&self, id: &str) -> Option<&Source> {
         self.sources.iter().find(|source| source.id == id)
+    }
+}
+
+/// One record of the snapshot a visitor can select: a district, a cluster zone or a project.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Record<'a> {
+    /// A district.
+    District(&'a District),
+    /// A cluster zone.
+    Cluster(&'a Cluster),
+    /// A named project.
+    Project(&'a Project),
+}
+
+impl Record<'_> {
+    /// The record's id.
+    pub fn id(&self) -> &str {
+        match self {
+            Record::District(district) => &district.id,
+            Record::Cluster(cluster) => &cluster.id,
+            Record::Project(project) => &project.id,
+        }
+    }
+
+    /// The record's name.
+    pub fn name(&self) -> &I18nText {
+        match self {
+            Record::District(district) => &district.name,
+            Record::Cluster(cluster) => &cluster.name,
+            Record::Project(project) => &project.name,
+        }
     }
 }

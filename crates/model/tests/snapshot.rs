@@ -244,7 +244,7 @@ fn an_unknown_field_is_refused() {
     assert_eq!(error.path, "clusters[1].rating");
     assert_eq!(
         error.message,
-        "unknown field `rating`, expected one of `id`, `name`, `district`, `colour`, `footprint`, `sources`"
+        "unknown field `rating`, expected one of `id`, `name`, `district`, `colour`, `character`, `footprint`, `sources`"
     );
 }
 
