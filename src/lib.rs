@@ -2,15 +2,17 @@
 //!
 //! [`AppPlugin`] is the whole app: Bevy's default plugins trimmed for the web, then one plugin per
 //! feature folder. Input of every kind becomes an [`state::Intent`]; one system applies intents to
-//! the app state; the scene, camera and the page only render that state.
+//! the visitor's choices and sends camera commands; the scene, camera and the page only render
+//! what was chosen. The folders are layered, each using only those beneath it: `model`, then
+//! [`world`], then [`scene`] and [`camera`], then [`state`] and [`selection`], then `web`.
 
 pub mod camera;
-pub mod data;
 pub mod scene;
 pub mod selection;
 pub mod state;
 #[cfg(target_arch = "wasm32")]
 mod web;
+pub mod world;
 
 /// The pure domain logic, in its own crate so the compiler keeps it free of Bevy and web-sys.
 pub use alatau_model as model;
@@ -40,8 +42,8 @@ impl Plugin for AppPlugin {
     fn build(&self, app: &mut App) {
         configure_app_systems(app);
         app.add_plugins((
+            world::plugin,
             state::plugin,
-            data::plugin,
             scene::plugin,
             camera::plugin,
             selection::plugin,
@@ -51,7 +53,8 @@ impl Plugin for AppPlugin {
     }
 }
 
-fn configure_app_systems(app: &mut App) {
+/// Declares the frame order of [`AppSystems`] (also for headless test apps).
+pub(crate) fn configure_app_systems(app: &mut App) {
     app.configure_sets(
         Update,
         (
@@ -117,7 +120,13 @@ fn run_data_view() {
         },
     ));
     configure_app_systems(&mut app);
-    app.add_plugins((state::plugin, data::plugin, web::data_view_plugin));
+    app.add_plugins(bevy::state::app::StatesPlugin)
+        .add_plugins((
+            world::plugin,
+            state::plugin,
+            camera::motion_plugin,
+            web::data_view_plugin,
+        ));
     web::report_panics_to_page();
     app.run();
 }

@@ -10,12 +10,15 @@ use bevy::picking::mesh_picking::{MeshPickingPlugin, MeshPickingSettings};
 use bevy::prelude::*;
 
 use crate::AppSystems;
-use crate::data::CityData;
-use crate::model::record_view::{RecordKind, RecordView, focus};
-use crate::scene::RecordId;
+use crate::model::record_view::focus;
+use crate::model::snapshot::Record;
 use crate::scene::mesh_builder::MeshBuilder;
-use crate::scene::terrain::Ground;
-use crate::state::{ExplorerState, Intent};
+use crate::state::Intent;
+use crate::world::RecordId;
+use crate::world::choices::Selection;
+use crate::world::data::CityData;
+use crate::world::ground::Ground;
+use crate::world::phase::{DirectInput, data_is_in};
 
 /// A press longer than this is a drag or a look-around, not a click.
 const LONGEST_CLICK: Duration = Duration::from_millis(400);
@@ -39,8 +42,10 @@ pub(super) fn plugin(app: &mut App) {
             Update,
             (
                 make_records_pickable,
-                clear_selection_on_escape.in_set(AppSystems::ReadInput),
-                (show_selection_marker, show_hover_ring).in_set(AppSystems::Render),
+                clear_selection_on_escape.in_set(DirectInput),
+                (show_selection_marker, show_hover_ring)
+                    .run_if(data_is_in)
+                    .in_set(AppSystems::Render),
             ),
         );
 }
@@ -113,10 +118,10 @@ fn select_clicked_record(
 
 fn clear_selection_on_escape(
     keys: Res<ButtonInput<KeyCode>>,
-    state: Res<ExplorerState>,
+    selection: Res<Selection>,
     mut intents: MessageWriter<Intent>,
 ) {
-    if keys.just_pressed(KeyCode::Escape) && state.selection.is_some() {
+    if keys.just_pressed(KeyCode::Escape) && selection.0.is_some() {
         intents.write(Intent::Select {
             id: None,
             fly: false,
@@ -195,8 +200,8 @@ fn marker_material() -> StandardMaterial {
 fn show_hover_ring(
     mut commands: Commands,
     hovered: Res<Hovered>,
-    data: Option<Res<CityData>>,
-    ground: Option<Res<Ground>>,
+    data: Res<CityData>,
+    ground: Res<Ground>,
     rings: Query<Entity, With<HoverRing>>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
@@ -207,7 +212,7 @@ fn show_hover_ring(
     for ring in &rings {
         commands.entity(ring).despawn();
     }
-    let (Some(data), Some(ground), Some(id)) = (data, ground, hovered.0.as_deref()) else {
+    let Some(id) = hovered.0.as_deref() else {
         return;
     };
     let Some(place) = focus(&data, id) else {
@@ -235,29 +240,24 @@ fn show_hover_ring(
 
 fn show_selection_marker(
     mut commands: Commands,
-    state: Res<ExplorerState>,
-    data: Option<Res<CityData>>,
-    ground: Option<Res<Ground>>,
+    selection: Res<Selection>,
+    data: Res<CityData>,
+    ground: Res<Ground>,
     markers: Query<Entity, With<SelectionMarker>>,
     (mut meshes, mut materials): (ResMut<Assets<Mesh>>, ResMut<Assets<StandardMaterial>>),
     mut marked: Local<Option<String>>,
 ) {
-    let data_arrived = data.as_ref().is_some_and(|data| data.is_added());
-    let new_ground = ground.as_ref().is_some_and(|ground| ground.is_changed());
-    if *marked == state.selection && !data_arrived && !new_ground {
+    if *marked == selection.0 && !data.is_changed() && !ground.is_changed() {
         return;
     }
-    marked.clone_from(&state.selection);
+    marked.clone_from(&selection.0);
     for marker in &markers {
         commands.entity(marker).despawn();
     }
-    let (Some(data), Some(ground), Some(id)) = (data, ground, state.selection.as_deref()) else {
+    let Some(id) = selection.0.as_deref() else {
         return;
     };
-    let (Some(place), Some(view)) = (
-        focus(&data, id),
-        RecordView::build(&data, id, state.lang, state.currency),
-    ) else {
+    let (Some(place), Some(record)) = (focus(&data, id), data.record(id)) else {
         return;
     };
     let mesh = marker_mesh(
@@ -265,7 +265,7 @@ fn show_selection_marker(
         place.at.x,
         place.at.z,
         place.radius_m,
-        view.kind == RecordKind::Project,
+        matches!(record, Record::Project(_)),
     );
     commands.spawn((
         Name::new(format!("Selection marker {id}")),
@@ -289,10 +289,11 @@ mod tests {
         app.add_plugins((MinimalPlugins, AssetPlugin::default()))
             .init_asset::<Mesh>()
             .init_asset::<StandardMaterial>()
-            .init_resource::<ExplorerState>()
+            .init_resource::<Selection>()
+            .init_resource::<crate::world::choices::Language>()
             .init_resource::<Hovered>()
             .add_systems(Update, (show_selection_marker, show_hover_ring));
-        app.insert_resource(crate::data::bundled_city_data());
+        app.insert_resource(crate::world::data::bundled_city_data());
         app.insert_resource(Ground::sample(
             Arc::new(crate::model::terrain::Landscape::new()),
             1.0,
@@ -336,14 +337,16 @@ mod tests {
     fn the_selection_marker_follows_the_selection() {
         let mut app = app_with_records();
         assert_eq!(count::<SelectionMarker>(&mut app), 0);
-        app.world_mut().resource_mut::<ExplorerState>().selection = Some("iconic-complex".into());
+        app.world_mut().resource_mut::<Selection>().0 = Some("iconic-complex".into());
         app.update();
         assert_eq!(count::<SelectionMarker>(&mut app), 1);
         // A change elsewhere in the state (the language) keeps the one marker.
-        app.world_mut().resource_mut::<ExplorerState>().lang = crate::model::lang::Lang::Kk;
+        app.world_mut()
+            .resource_mut::<crate::world::choices::Language>()
+            .0 = crate::model::lang::Lang::Kk;
         app.update();
         assert_eq!(count::<SelectionMarker>(&mut app), 1);
-        app.world_mut().resource_mut::<ExplorerState>().selection = None;
+        app.world_mut().resource_mut::<Selection>().0 = None;
         app.update();
         assert_eq!(count::<SelectionMarker>(&mut app), 0);
     }

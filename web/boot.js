@@ -52,7 +52,12 @@ const STRINGS = {
 const KIOSK_RELOAD_S = 10;
 
 const body = document.body;
-const kiosk = new URLSearchParams(location.search).get("kiosk") === "1";
+const query = new URLSearchParams(location.search);
+const kiosk = query.get("kiosk") === "1";
+// Test and diagnostic hooks (`window.alatau.debug`) exist only with `?debug=1`, which the
+// browser suite and the benchmark set; visitors never see them.
+const debugHooks = query.get("debug") === "1";
+if (debugHooks) document.documentElement.dataset.debug = "1";
 const $ = (id) => document.getElementById(id);
 
 /** Where the language choice is remembered between visits. */
@@ -183,6 +188,17 @@ function bridge(name) {
   return api;
 }
 
+const debug = Object.freeze({
+  /** Makes the app panic with `message`, to prove the error overlay. */
+  panic(message) {
+    bridge("debug.panic").debugPanic(String(message ?? "debug panic"));
+  },
+  /** Bytes of wasm linear memory now. */
+  wasmMemoryBytes() {
+    return wasmExports ? wasmExports.memory.buffer.byteLength : null;
+  },
+});
+
 window.alatau = Object.freeze({
   /** Resolves after the first frame of the city; rejects if the app fails first. */
   ready,
@@ -207,17 +223,8 @@ window.alatau = Object.freeze({
   resetView() {
     bridge("resetView").resetView();
   },
-  /** Diagnostics for tests and kiosk staff. */
-  debug: Object.freeze({
-    /** Makes the app panic with `message`, to prove the error overlay. */
-    panic(message) {
-      bridge("debug.panic").debugPanic(String(message ?? "debug panic"));
-    },
-    /** Bytes of wasm linear memory now. */
-    wasmMemoryBytes() {
-      return wasmExports ? wasmExports.memory.buffer.byteLength : null;
-    },
-  }),
+  /** Diagnostics for the browser suite and the benchmark: only with `?debug=1`. */
+  ...(debugHooks ? { debug } : {}),
 });
 
 // Start-up milestones from the app (first-frame, data, city-built), for `cargo xtask bench`.

@@ -1,4 +1,5 @@
 //! Direct manipulation of the camera goal: mouse drag and wheel, one- and two-finger touch, keys.
+//! Each frame the visitor does any of it emits one [`VisitorActivity`] per kind of input.
 //!
 //! Left drag orbits, right drag (or shift + left drag) pans, the wheel zooms towards the point
 //! under the cursor; one finger orbits, two fingers pan, pinch-zoom and twist to turn;
@@ -10,11 +11,13 @@ use bevy::prelude::*;
 
 use bevy::window::PrimaryWindow;
 
+use super::commands::CameraCommand;
 use super::orbit::OrbitCamera;
 use crate::AppSystems;
 use crate::model::camera_pose::CameraPose;
-use crate::scene::terrain::Ground;
-use crate::state::Intent;
+use crate::world::activity::{ActivitySource, VisitorActivity};
+use crate::world::ground::Ground;
+use crate::world::phase::{AppPhase, DirectInput};
 
 /// Degrees of orbit per pixel dragged.
 const ORBIT_DEG_PER_PX: f32 = 0.25;
@@ -32,8 +35,45 @@ const KEY_ZOOM_PER_S: f32 = 2.5;
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
         Update,
-        (steer_with_mouse, steer_with_touch, steer_with_keys).in_set(AppSystems::ReadInput),
+        (
+            note_visitor_activity
+                .in_set(AppSystems::ReadInput)
+                .run_if(in_state(AppPhase::Ready)),
+            (steer_with_mouse, steer_with_touch, steer_with_keys).in_set(DirectInput),
+        ),
     );
+}
+
+/// One [`VisitorActivity`] per kind of input the visitor used this frame: a press or a drag of
+/// the mouse, the wheel, a finger, a key. In every mode, even where direct input does not steer
+/// (a touch on a kiosk's attract loop must wake it).
+fn note_visitor_activity(
+    buttons: Res<ButtonInput<MouseButton>>,
+    motion: Res<AccumulatedMouseMotion>,
+    scroll: Res<AccumulatedMouseScroll>,
+    touches: Res<Touches>,
+    keys: Res<ButtonInput<KeyCode>>,
+    mut activity: MessageWriter<VisitorActivity>,
+) {
+    let pressed = buttons.get_just_pressed().next().is_some();
+    let dragged = buttons.get_pressed().next().is_some() && motion.delta != Vec2::ZERO;
+    let used = [
+        (pressed || dragged, ActivitySource::Pointer),
+        (scroll.delta != Vec2::ZERO, ActivitySource::Wheel),
+        (
+            touches.iter().next().is_some() || touches.iter_just_released().next().is_some(),
+            ActivitySource::Touch,
+        ),
+        (
+            keys.get_just_pressed().next().is_some(),
+            ActivitySource::Keys,
+        ),
+    ];
+    for (happened, source) in used {
+        if happened {
+            activity.write(VisitorActivity(source));
+        }
+    }
 }
 
 /// Rotates the pose by `yaw` and `pitch` degrees.
@@ -131,11 +171,15 @@ fn steer_with_mouse(
         MouseScrollUnit::Line => scroll.delta.y,
         MouseScrollUnit::Pixel => scroll.delta.y / 100.0,
     };
-    if motion.delta == Vec2::ZERO && lines == 0.0 {
+    if (!orbiting && !panning || motion.delta == Vec2::ZERO) && lines == 0.0 {
         return;
     }
     for (mut camera, view) in &mut cameras {
-        let mut goal = camera.goal;
+        let mut goal = if camera.is_flying() {
+            camera.current
+        } else {
+            camera.goal
+        };
         if orbiting {
             goal = orbit(
                 &goal,
@@ -159,7 +203,7 @@ fn steer_with_mouse(
                 None => zoom(&goal, factor),
             };
         }
-        camera.goal = goal;
+        camera.steer(|_| goal);
     }
 }
 
@@ -184,26 +228,26 @@ fn steer_with_touch(touches: Res<Touches>, mut cameras: Query<&mut OrbitCamera>)
         [] => return,
     };
     for mut camera in &mut cameras {
-        let mut goal = camera.goal;
-        goal = orbit(
-            &goal,
-            orbit_by.x * ORBIT_DEG_PER_PX + turn_by,
-            orbit_by.y * ORBIT_DEG_PER_PX,
-        );
-        goal = pan(&goal, -pan_by.x * PAN_PER_PX, pan_by.y * PAN_PER_PX);
-        goal = zoom(&goal, zoom_by);
-        camera.goal = goal;
+        camera.steer(|goal| {
+            let goal = orbit(
+                goal,
+                orbit_by.x * ORBIT_DEG_PER_PX + turn_by,
+                orbit_by.y * ORBIT_DEG_PER_PX,
+            );
+            let goal = pan(&goal, -pan_by.x * PAN_PER_PX, pan_by.y * PAN_PER_PX);
+            zoom(&goal, zoom_by)
+        });
     }
 }
 
 fn steer_with_keys(
     keys: Res<ButtonInput<KeyCode>>,
     time: Res<Time>,
-    mut intents: MessageWriter<Intent>,
+    mut camera_commands: MessageWriter<CameraCommand>,
     mut cameras: Query<&mut OrbitCamera>,
 ) {
     if keys.just_pressed(KeyCode::Home) {
-        intents.write(Intent::ResetView);
+        camera_commands.write(CameraCommand::fly_to(CameraPose::OVERVIEW));
         return;
     }
     let axis = |plus: [KeyCode; 2], minus: [KeyCode; 2]| {
@@ -230,15 +274,15 @@ fn steer_with_keys(
     }
     let dt = time.delta_secs();
     for mut camera in &mut cameras {
-        let mut goal = camera.goal;
-        goal = pan(
-            &goal,
-            right * KEY_PAN_PER_S * dt,
-            forward * KEY_PAN_PER_S * dt,
-        );
-        goal = orbit(&goal, rotate * KEY_ROTATE_DEG_PER_S * dt, 0.0);
-        goal = zoom(&goal, KEY_ZOOM_PER_S.powf(-zoom_in * dt));
-        camera.goal = goal;
+        camera.steer(|goal| {
+            let goal = pan(
+                goal,
+                right * KEY_PAN_PER_S * dt,
+                forward * KEY_PAN_PER_S * dt,
+            );
+            let goal = orbit(&goal, rotate * KEY_ROTATE_DEG_PER_S * dt, 0.0);
+            zoom(&goal, KEY_ZOOM_PER_S.powf(-zoom_in * dt))
+        });
     }
 }
 
@@ -336,23 +380,106 @@ mod tests {
         assert_eq!(orbit(&NORTH, -30.0, 0.0).yaw, 330.0);
     }
 
-    #[test]
-    fn home_key_asks_for_the_overview() {
+    /// The controls in a headless app, as in a ready app in `mode`; input resources by hand.
+    fn app_in(mode: crate::world::phase::AppMode) -> App {
+        use crate::world::phase::AppPhase;
         let mut app = App::new();
         app.add_plugins(MinimalPlugins)
+            .add_plugins(crate::world::tests::headless_world)
+            .add_plugins((super::super::motion_plugin, plugin))
             .init_resource::<ButtonInput<KeyCode>>()
-            .add_message::<Intent>()
-            .add_systems(Update, steer_with_keys);
+            .init_resource::<ButtonInput<MouseButton>>()
+            .init_resource::<AccumulatedMouseMotion>()
+            .init_resource::<AccumulatedMouseScroll>()
+            .init_resource::<Touches>();
+        crate::configure_app_systems(&mut app);
         app.world_mut().spawn(OrbitCamera::new(NORTH));
+        app.world_mut()
+            .resource_mut::<NextState<AppPhase>>()
+            .set(AppPhase::Ready);
+        app.update();
+        app.world_mut()
+            .resource_mut::<NextState<crate::world::phase::AppMode>>()
+            .set(mode);
+        app.update();
+        app
+    }
+
+    fn drain<M: Message>(app: &mut App) -> Vec<M> {
+        app.world_mut()
+            .resource_mut::<Messages<M>>()
+            .drain()
+            .collect()
+    }
+
+    fn goal(app: &mut App) -> CameraPose {
+        let mut query = app.world_mut().query::<&OrbitCamera>();
+        query.single(app.world()).expect("one orbit camera").goal
+    }
+
+    /// Presses the left button and moves the mouse by `by` pixels this frame.
+    fn drag(app: &mut App, by: Vec2) {
+        app.world_mut()
+            .resource_mut::<ButtonInput<MouseButton>>()
+            .press(MouseButton::Left);
+        app.world_mut()
+            .resource_mut::<AccumulatedMouseMotion>()
+            .delta = by;
+        app.update();
+    }
+
+    #[test]
+    fn home_key_asks_for_the_overview() {
+        use crate::world::phase::AppMode;
+        let mut app = app_in(AppMode::Explore);
+        drain::<CameraCommand>(&mut app);
         app.world_mut()
             .resource_mut::<ButtonInput<KeyCode>>()
             .press(KeyCode::Home);
         app.update();
-        let intents: Vec<Intent> = app
-            .world_mut()
-            .resource_mut::<Messages<Intent>>()
-            .drain()
-            .collect();
-        assert_eq!(intents, [Intent::ResetView]);
+        assert_eq!(
+            drain::<CameraCommand>(&mut app),
+            [CameraCommand::fly_to(CameraPose::OVERVIEW)]
+        );
+        assert!(
+            drain::<VisitorActivity>(&mut app).contains(&VisitorActivity(ActivitySource::Keys)),
+            "a key on the view is visitor activity"
+        );
+    }
+
+    #[test]
+    fn a_drag_orbits_and_emits_activity() {
+        use crate::world::phase::AppMode;
+        let mut app = app_in(AppMode::Explore);
+        drain::<VisitorActivity>(&mut app);
+        drag(&mut app, Vec2::new(40.0, 0.0));
+        assert_eq!(
+            drain::<VisitorActivity>(&mut app),
+            [VisitorActivity(ActivitySource::Pointer)],
+            "one activity message for the drag"
+        );
+        assert!(
+            (goal(&mut app).yaw - 10.0).abs() < 1e-3,
+            "40 px orbit 10 degrees: {:?}",
+            goal(&mut app)
+        );
+    }
+
+    #[test]
+    fn the_attract_mode_switches_direct_input_off() {
+        use crate::world::phase::AppMode;
+        let mut app = app_in(AppMode::Attract);
+        drain::<VisitorActivity>(&mut app);
+        drag(&mut app, Vec2::new(40.0, 0.0));
+        assert_eq!(
+            goal(&mut app),
+            NORTH,
+            "the drag does not steer in attract mode"
+        );
+        assert_eq!(
+            drain::<VisitorActivity>(&mut app),
+            [VisitorActivity(ActivitySource::Pointer)],
+            "but it is activity: a touch wakes a kiosk"
+        );
     }
 }

@@ -1,13 +1,21 @@
-//! The camera: an orbit around a ground target, driven by mouse, touch and keys, easing towards
-//! its goal pose.
+//! The camera: an orbit round a ground target. It moves by camera commands (flights and cuts,
+//! from the app state and tours) and by the visitor's direct manipulation (mouse, touch, keys),
+//! which emits visitor activity; it eases towards its goal.
 
+pub mod commands;
 mod controls;
 mod orbit;
 
+pub use commands::{CameraCommand, MotionPreference};
 pub use orbit::OrbitCamera;
 
 use bevy::prelude::*;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_plugins((orbit::plugin, controls::plugin));
+    app.add_plugins((motion_plugin, orbit::plugin, controls::plugin));
+}
+
+/// Commands, flights and easing without the camera entity or the controls (headless tests).
+pub fn motion_plugin(app: &mut App) {
+    app.add_plugins((commands::plugin, orbit::motion_plugin));
 }

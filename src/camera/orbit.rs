@@ -1,38 +1,55 @@
-//! The orbit camera entity: its current and goal [`CameraPose`], the easing between them, and the
-//! transform that follows from the current pose.
+//! The orbit camera entity: its current and goal [`CameraPose`], the flight or the easing
+//! between them, and the transform that follows from the current pose.
 
 use bevy::core_pipeline::tonemapping::Tonemapping;
 use bevy::pbr::{DistanceFog, FogFalloff};
 use bevy::prelude::*;
 
-use crate::AppSystems;
 use crate::model::camera_pose::CameraPose;
-use crate::scene::CityBuilt;
-use crate::scene::palette;
-use crate::scene::terrain::Ground;
+use crate::model::flight::Flight;
+use crate::world::ground::Ground;
+use crate::world::palette;
+use crate::world::phase::AppPhase;
 
 /// How fast the camera closes on its goal: the fraction left after one second is `exp(-RATE)`.
 const EASING_RATE_PER_S: f32 = 6.0;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, spawn_camera).add_systems(
+    app.add_systems(Startup, spawn_camera)
+        .add_systems(OnEnter(AppPhase::Ready), start_drawing);
+}
+
+/// The motion of the camera, without the entity or the controls: flights and easing, then the
+/// transform (headless tests use it alone).
+pub(super) fn motion_plugin(app: &mut App) {
+    app.add_systems(
         Update,
-        (
-            (ease_towards_goal, place_camera)
-                .chain()
-                .in_set(AppSystems::Animate),
-            start_drawing.run_if(resource_added::<CityBuilt>),
-        ),
+        (advance_flights_and_easing, place_camera)
+            .chain()
+            .in_set(CameraMotion),
     );
 }
 
-/// An orbit camera: where it is now and where it is going.
+/// The camera moves (after its commands are applied) and its transform follows.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CameraMotion;
+
+/// An orbit camera: where it is now, where it is going, and the flight taking it there.
 #[derive(Component, Clone, Debug, PartialEq)]
 pub struct OrbitCamera {
     /// The pose drawn this frame.
     pub current: CameraPose,
-    /// The pose the camera eases towards.
+    /// The pose the camera flies or eases towards.
     pub goal: CameraPose,
+    /// The flight under way, if any (the visitor's own steering eases instead).
+    flight: Option<FlightUnderWay>,
+}
+
+/// A flight and how long it has been flying.
+#[derive(Clone, Debug, PartialEq)]
+struct FlightUnderWay {
+    flight: Flight,
+    elapsed_s: f32,
 }
 
 impl OrbitCamera {
@@ -41,6 +58,7 @@ impl OrbitCamera {
         Self {
             current: pose,
             goal: pose,
+            flight: None,
         }
     }
 
@@ -48,6 +66,35 @@ impl OrbitCamera {
     pub fn cut_to(&mut self, pose: CameraPose) {
         self.current = pose;
         self.goal = pose;
+        self.flight = None;
+    }
+
+    /// Flies from where the camera is now along `flight` (whose `from` is replaced by the
+    /// current pose).
+    pub fn fly(&mut self, flight: Flight) {
+        let flight = Flight {
+            from: self.current,
+            ..flight
+        };
+        self.goal = flight.to;
+        self.flight = Some(FlightUnderWay {
+            flight,
+            elapsed_s: 0.0,
+        });
+    }
+
+    /// Whether a flight is under way.
+    pub fn is_flying(&self) -> bool {
+        self.flight.is_some()
+    }
+
+    /// The visitor steers: any flight stops where the camera is, and the goal becomes
+    /// `steer(goal)` (the camera eases towards it).
+    pub fn steer(&mut self, steer: impl FnOnce(&CameraPose) -> CameraPose) {
+        if self.flight.take().is_some() {
+            self.goal = self.current;
+        }
+        self.goal = steer(&self.goal);
     }
 }
 
@@ -115,9 +162,20 @@ fn start_drawing(mut cameras: Query<&mut Camera, With<OrbitCamera>>) {
     }
 }
 
-fn ease_towards_goal(time: Res<Time>, mut cameras: Query<&mut OrbitCamera>) {
-    let t = 1.0 - (-EASING_RATE_PER_S * time.delta_secs()).exp();
+/// A flight follows its path in time; otherwise the camera eases towards its goal.
+fn advance_flights_and_easing(time: Res<Time>, mut cameras: Query<&mut OrbitCamera>) {
+    let dt = time.delta_secs();
+    let t = 1.0 - (-EASING_RATE_PER_S * dt).exp();
     for mut camera in &mut cameras {
+        if let Some(under_way) = camera.flight.as_mut() {
+            under_way.elapsed_s += dt;
+            let (flight, elapsed_s) = (under_way.flight, under_way.elapsed_s);
+            camera.current = flight.pose_at(elapsed_s);
+            if flight.is_over(elapsed_s) {
+                camera.flight = None;
+            }
+            continue;
+        }
         if camera.current.approx_eq(&camera.goal) {
             if camera.current != camera.goal {
                 camera.current = camera.goal;
@@ -229,14 +287,7 @@ mod tests {
     #[test]
     fn easing_reaches_the_goal_and_then_rests() {
         let mut app = App::new();
-        app.add_plugins(MinimalPlugins)
-            .configure_sets(Update, AppSystems::Animate)
-            .add_systems(
-                Update,
-                (ease_towards_goal, place_camera)
-                    .chain()
-                    .in_set(AppSystems::Animate),
-            );
+        app.add_plugins(MinimalPlugins).add_plugins(motion_plugin);
         let goal = CameraPose {
             distance: 500.0,
             ..CameraPose::OVERVIEW
@@ -245,8 +296,8 @@ mod tests {
             .world_mut()
             .spawn((
                 OrbitCamera {
-                    current: CameraPose::OVERVIEW,
                     goal,
+                    ..OrbitCamera::new(CameraPose::OVERVIEW)
                 },
                 Transform::default(),
                 Projection::Perspective(PerspectiveProjection::default()),

@@ -5,15 +5,16 @@
 use bevy::light::NotShadowCaster;
 use bevy::prelude::*;
 
+use super::CityRoot;
 use super::layers::OnLayer;
 use super::mesh_builder::{MeshBuilder, densify};
-use super::terrain::{Ground, OnGround, ground_is_new};
-use super::{CityRoot, palette};
 use crate::model::geo::{LatLon, to_local};
 use crate::model::geography::{
     A3_HIGHWAY, AIRFIELD, ILI_RIVER, KASKELEN_RIVER, MALAYA_ALMATINKA_RIVER, TURKSIB_RAILWAY,
 };
-use crate::state::Layer;
+use crate::model::layers::Layer;
+use crate::world::ground::{Ground, OnGround, ground_is_new};
+use crate::world::palette;
 
 /// Drawn widths, metres: wider than life where life would vanish from the overview.
 const HIGHWAY_WIDTH_M: f32 = 70.0;

@@ -5,12 +5,14 @@
 use bevy::prelude::*;
 use bevy::world_serialization::{WorldAsset, WorldInstanceReady};
 
-use super::terrain::{Ground, ground_is_new};
+use super::CityRoot;
 use super::zones::CLUSTER_LIFT_M;
-use super::{CityBuilt, CityRoot, RecordId};
-use crate::data::CityData;
 use crate::model::geo::{LatLon, Local, to_local};
 use crate::model::geography::{A3_HIGHWAY, local};
+use crate::world::RecordId;
+use crate::world::data::CityData;
+use crate::world::ground::{Ground, ground_is_new};
+use crate::world::phase::{AppPhase, LoadStep};
 
 /// Which project each model shows, and its file under `assets/`.
 pub const LANDMARK_MODELS: [(&str, &str); 2] = [
@@ -20,13 +22,9 @@ pub const LANDMARK_MODELS: [(&str, &str); 2] = [
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, start_loading_landmark_models)
-        .add_systems(Update, spawn_landmarks.run_if(resource_added::<CityData>))
+        .add_systems(OnEnter(LoadStep::City), spawn_landmarks)
         .add_systems(Update, seat_landmarks_on_new_ground.run_if(ground_is_new))
-        .add_systems(
-            Update,
-            mark_city_built
-                .run_if(resource_exists::<CityData>.and_then(not(resource_exists::<CityBuilt>))),
-        );
+        .add_systems(Update, mark_city_built.run_if(in_state(LoadStep::City)));
 }
 
 /// The landmark models, requested at start-up so they load while the data does.
@@ -75,9 +73,7 @@ fn spawn_landmarks(
 ) {
     for (project_id, model) in LANDMARK_MODELS {
         let Some(location) = data
-            .projects
-            .iter()
-            .find(|project| project.id == project_id)
+            .project(project_id)
             .and_then(|project| project.location.as_ref())
         else {
             warn!("the snapshot has no location for {project_id}; its model is not shown");
@@ -118,9 +114,9 @@ fn seat_landmarks_on_new_ground(
 }
 
 /// The city counts as built once every landmark is shown or has failed to load (a failure is
-/// logged by the asset server; the rest of the city still stands).
+/// logged by the asset server; the rest of the city still stands): the app is ready.
 fn mark_city_built(
-    mut commands: Commands,
+    mut next_phase: ResMut<NextState<AppPhase>>,
     landmarks: Query<(&WorldAssetRoot, Has<LandmarkShown>), With<Landmark>>,
     zones: Query<(), With<RecordId>>,
     asset_server: Res<AssetServer>,
@@ -133,6 +129,6 @@ fn mark_city_built(
         .all(|(root, shown)| shown || asset_server.load_state(root.0.id()).is_failed());
     if settled {
         info!("the city is built: {} landmarks", landmarks.iter().count());
-        commands.insert_resource(CityBuilt);
+        next_phase.set(AppPhase::Ready);
     }
 }

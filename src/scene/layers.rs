@@ -1,18 +1,20 @@
 //! What the visitor switches and filters: each map layer's entities are shown or hidden with
-//! the state's [`Layers`](crate::state::Layers), and records that do not pass the project
+//! the chosen [`MapLayers`], and records that do not pass the project
 //! filter swap to a dimmed twin of their material (two shared materials, so no new pipelines).
 
 use bevy::prelude::*;
 
-use super::RecordId;
 use crate::AppSystems;
-use crate::data::CityData;
-use crate::state::{ExplorerState, Layer};
+use crate::model::layers::Layer;
+use crate::world::RecordId;
+use crate::world::choices::{ActiveFilter, MapLayers};
+use crate::world::data::CityData;
+use crate::world::phase::data_is_in;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
         Update,
-        (show_chosen_layers, dim_filtered_records).in_set(AppSystems::Render),
+        (show_chosen_layers, dim_filtered_records.run_if(data_is_in)).in_set(AppSystems::Render),
     );
 }
 
@@ -48,15 +50,15 @@ pub fn dimmed(material: &StandardMaterial) -> StandardMaterial {
 }
 
 fn show_chosen_layers(
-    state: Res<ExplorerState>,
+    layers: Res<MapLayers>,
     mut entities: Query<(&OnLayer, &mut Visibility)>,
     added: Query<(), Added<OnLayer>>,
 ) {
-    if !state.is_changed() && added.is_empty() {
+    if !layers.is_changed() && added.is_empty() {
         return;
     }
     for (layer, mut visibility) in &mut entities {
-        let wanted = if state.layers.shows(layer.0) {
+        let wanted = if layers.0.shows(layer.0) {
             Visibility::Inherited
         } else {
             Visibility::Hidden
@@ -66,19 +68,16 @@ fn show_chosen_layers(
 }
 
 fn dim_filtered_records(
-    state: Res<ExplorerState>,
-    data: Option<Res<CityData>>,
+    filter: Res<ActiveFilter>,
+    data: Res<CityData>,
     mut records: Query<(&RecordId, &Dimmable, &mut MeshMaterial3d<StandardMaterial>)>,
     added: Query<(), Added<Dimmable>>,
 ) {
-    let Some(data) = data else {
-        return;
-    };
-    if !state.is_changed() && added.is_empty() {
+    if !filter.is_changed() && added.is_empty() {
         return;
     }
     for (id, dimmable, mut material) in &mut records {
-        let wanted = if state.filter.keeps_bright(&data, &id.0) {
+        let wanted = if filter.0.keeps_bright(&data, &id.0) {
             &dimmable.bright
         } else {
             &dimmable.dim

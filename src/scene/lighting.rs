@@ -5,7 +5,7 @@
 use bevy::light::CascadeShadowConfigBuilder;
 use bevy::prelude::*;
 
-use super::palette;
+use crate::world::palette;
 
 pub(super) fn plugin(app: &mut App) {
     app.insert_resource(GlobalAmbientLight {

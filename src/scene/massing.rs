@@ -9,14 +9,16 @@ use bevy::light::NotShadowCaster;
 use bevy::platform::time::Instant;
 use bevy::prelude::*;
 
+use super::CityRoot;
 use super::layers::{Dimmable, OnLayer, dimmed};
 use super::mesh_builder::MeshBuilder;
-use super::terrain::{Ground, OnGround, ground_is_new};
 use super::zones::{drape_area, parse_hex_colour};
-use super::{CityRoot, RecordId, palette};
-use crate::data::CityData;
+use crate::model::layers::Layer;
 use crate::model::massing::{BuildingKind, MassingPlan, plan};
-use crate::state::Layer;
+use crate::world::data::CityData;
+use crate::world::ground::{Ground, OnGround, ground_is_new};
+use crate::world::phase::data_is_in;
+use crate::world::{RecordId, palette};
 
 /// Beyond this distance from the camera a group's buildings are smaller than a pixel: they are
 /// not drawn (the district and zone plates carry the city at that range), which halves the
@@ -29,7 +31,7 @@ const FOUNDATION_M: f32 = 3.0;
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
         Update,
-        spawn_massing.run_if(resource_exists::<CityData>.and_then(ground_is_new)),
+        spawn_massing.run_if(data_is_in.and_then(ground_is_new)),
     );
 }
 

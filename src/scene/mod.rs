@@ -6,7 +6,6 @@ pub mod landmarks;
 pub mod layers;
 pub mod massing;
 pub mod mesh_builder;
-pub mod palette;
 pub mod terrain;
 pub mod zones;
 
@@ -16,8 +15,10 @@ mod sky;
 
 use bevy::prelude::*;
 
+use crate::world::ground::GroundIsBuilt;
+
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, spawn_city_root.before(terrain::GroundIsBuilt))
+    app.add_systems(Startup, spawn_city_root.before(GroundIsBuilt))
         .add_plugins((
             lighting::plugin,
             sky::plugin,
@@ -34,14 +35,6 @@ pub(super) fn plugin(app: &mut App) {
 #[derive(Component, Debug, Default)]
 pub struct CityRoot;
 
-/// The snapshot record (district, cluster zone, project) an entity shows.
-#[derive(Component, Debug, Clone, PartialEq, Eq)]
-pub struct RecordId(pub String);
-
-/// Present once everything the snapshot places is in the world, landmarks included.
-#[derive(Resource, Debug)]
-pub struct CityBuilt;
-
 fn spawn_city_root(mut commands: Commands) {
     commands.spawn((
         Name::new("City"),
@@ -56,16 +49,18 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
-    use crate::data::CityData;
+    use crate::world::RecordId;
+    use crate::world::choices::{ActiveFilter, MapLayers, TerrainRelief};
+    use crate::world::data::CityData;
 
     /// The scene's data-driven parts, headless: no renderer, no window, no glTF.
     fn app_with_city() -> App {
         let mut app = App::new();
         app.add_plugins((MinimalPlugins, AssetPlugin::default()))
+            .add_plugins(crate::world::tests::headless_world)
             .init_asset::<Mesh>()
             .init_asset::<StandardMaterial>()
-            .add_systems(Startup, spawn_city_root.before(terrain::GroundIsBuilt))
-            .init_resource::<crate::state::ExplorerState>()
+            .add_systems(Startup, spawn_city_root.before(GroundIsBuilt))
             .add_plugins((
                 terrain::plugin,
                 ground_lines::plugin,
@@ -74,7 +69,8 @@ mod tests {
                 layers::plugin,
             ));
         app.update();
-        app.insert_resource(crate::data::bundled_city_data());
+        crate::world::data::provide_bundled_data(&mut app);
+        app.update();
         app.update();
         app
     }
@@ -101,18 +97,18 @@ mod tests {
 
     #[test]
     fn layers_hide_and_the_filter_dims_what_it_leaves_out() {
+        use crate::model::layers::Layer;
         use crate::model::legend::ProjectFilter;
-        use crate::state::{ExplorerState, Layer};
 
         let mut app = app_with_city();
-        {
-            let mut state = app.world_mut().resource_mut::<ExplorerState>();
-            state.layers.set(Layer::Buildings, false);
-            state.filter = ProjectFilter {
-                cluster: Some("cluster-logistics".into()),
-                ..ProjectFilter::default()
-            };
-        }
+        app.world_mut()
+            .resource_mut::<MapLayers>()
+            .0
+            .set(Layer::Buildings, false);
+        app.world_mut().resource_mut::<ActiveFilter>().0 = ProjectFilter {
+            cluster: Some("cluster-logistics".into()),
+            ..ProjectFilter::default()
+        };
         app.update();
         let mut layered = app.world_mut().query::<(&layers::OnLayer, &Visibility)>();
         let mut seen = 0;
@@ -138,7 +134,7 @@ mod tests {
         assert!(dimmed.contains("cluster-industrial"), "{dimmed:?}");
         assert!(!dimmed.contains("gate-district"), "districts stay bright");
 
-        app.world_mut().resource_mut::<ExplorerState>().filter = ProjectFilter::default();
+        app.world_mut().resource_mut::<ActiveFilter>().0 = ProjectFilter::default();
         app.update();
         let still_dim = records
             .iter(app.world())
@@ -149,7 +145,7 @@ mod tests {
 
     #[test]
     fn a_new_relief_rebuilds_the_ground_once_without_leftovers() {
-        use crate::state::{ExplorerState, Relief};
+        use crate::model::layers::Relief;
 
         let mut app = app_with_city();
         let names = |app: &mut App| -> Vec<String> {
@@ -166,15 +162,15 @@ mod tests {
         let mountain = (-20_000.0, 60_000.0);
         let true_height = app
             .world()
-            .resource::<terrain::Ground>()
+            .resource::<crate::world::ground::Ground>()
             .height(mountain.0, mountain.1);
         assert!(true_height > 1_000.0, "a mountain at {true_height} m");
 
-        app.world_mut().resource_mut::<ExplorerState>().relief = Relief::Triple;
+        app.world_mut().resource_mut::<TerrainRelief>().0 = Relief::Triple;
         for _ in 0..3 {
             app.update();
         }
-        let ground = app.world().resource::<terrain::Ground>();
+        let ground = app.world().resource::<crate::world::ground::Ground>();
         assert_eq!(ground.exaggeration, 3.0);
         assert_eq!(ground.generation, 1);
         let tripled = ground.height(mountain.0, mountain.1);
@@ -204,7 +200,7 @@ mod tests {
     #[test]
     fn the_ground_falls_towards_the_reservoir_under_the_city() {
         let app = app_with_city();
-        let ground = app.world().resource::<terrain::Ground>();
+        let ground = app.world().resource::<crate::world::ground::Ground>();
         // World y is metres above the reservoir (475 m above sea level).
         let zhetygen = ground.height(0.0, 0.0);
         let almaty_edge = ground.height(-12_000.0, 35_000.0);

@@ -5,9 +5,9 @@ use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::prelude::*;
 
 use super::mesh_builder::coloured_mesh;
-use super::palette;
 use crate::AppSystems;
 use crate::model::terrain::smoothstep;
+use crate::world::palette;
 
 /// Radius of the sky dome, metres: inside the camera's far plane.
 const SKY_RADIUS_M: f32 = 350_000.0;

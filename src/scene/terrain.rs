@@ -1,5 +1,5 @@
-//! The ground: the terrain heightfield as one vertex-coloured mesh, the reservoir's water, and
-//! the [`Ground`] resource everything else stands on. Changing the terrain relief (vertical
+//! The ground: samples the [`Ground`] resource everything else stands on, and draws the terrain
+//! heightfield as one vertex-coloured mesh and the reservoir's water. Changing the terrain relief (vertical
 //! exaggeration) resamples the ground and clears what stood on the old one ([`OnGround`]); the
 //! builders run again for the new ground generation ([`ground_is_new`]).
 
@@ -9,12 +9,14 @@ use bevy::light::NotShadowCaster;
 use bevy::platform::time::Instant;
 use bevy::prelude::*;
 
+use super::CityRoot;
 use super::mesh_builder::coloured_mesh;
-use super::{CityRoot, palette};
 use crate::AppSystems;
 use crate::model::geo::Local;
-use crate::model::terrain::{GridSpec, Heightfield, Landscape, fbm, smoothstep};
-use crate::state::{ExplorerState, Relief};
+use crate::model::terrain::{Landscape, fbm, smoothstep};
+use crate::world::choices::TerrainRelief;
+use crate::world::ground::{Ground, GroundIsBuilt, OnGround, ground_is_new};
+use crate::world::palette;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
@@ -30,70 +32,9 @@ pub(super) fn plugin(app: &mut App) {
     );
 }
 
-/// Built from the ground's heights: cleared when the relief changes, then built again.
-#[derive(Component, Debug, Default)]
-pub struct OnGround;
-
-/// A run condition: the ground is one this system has not built on yet (true once per
-/// generation, each time the relief changes).
-pub fn ground_is_new(
-    ground: Option<Res<Ground>>,
-    mut built_for: bevy::ecs::system::Local<Option<u32>>,
-) -> bool {
-    let Some(ground) = ground else {
-        return false;
-    };
-    if *built_for == Some(ground.generation) {
-        return false;
-    }
-    *built_for = Some(ground.generation);
-    true
-}
-
-/// Startup work after which [`Ground`] exists.
-#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
-pub struct GroundIsBuilt;
-
-/// The sampled terrain: heights for placing anything on the ground, and the landscape's
-/// functions (shoreline distance) for deciding where.
-#[derive(Resource, Clone)]
-pub struct Ground {
-    /// The rendered surface.
-    pub field: Arc<Heightfield>,
-    /// The landscape it was sampled from.
-    pub landscape: Arc<Landscape>,
-    /// Its vertical exaggeration (1 = true scale).
-    pub exaggeration: f32,
-    /// Counts resamplings: what was built on an older generation is gone.
-    pub generation: u32,
-}
-
-impl Ground {
-    /// The ground of `landscape` at a vertical `exaggeration`, as the `generation`th sampling.
-    pub fn sample(landscape: Arc<Landscape>, exaggeration: f32, generation: u32) -> Ground {
-        let field = Heightfield::sample(&landscape, &GridSpec::REGION, exaggeration);
-        Ground {
-            field: Arc::new(field),
-            landscape,
-            exaggeration,
-            generation,
-        }
-    }
-
-    /// World height of the ground at `(x, z)`.
-    pub fn height(&self, x: f32, z: f32) -> f32 {
-        self.field.height_at(Local::new(x, z))
-    }
-
-    /// A point on the ground.
-    pub fn point(&self, x: f32, z: f32) -> Vec3 {
-        Vec3::new(x, self.height(x, z), z)
-    }
-}
-
-fn build_ground(mut commands: Commands, state: Option<Res<ExplorerState>>) {
+fn build_ground(mut commands: Commands, relief: Option<Res<TerrainRelief>>) {
     let started = Instant::now();
-    let relief = state.map_or(Relief::default(), |state| state.relief);
+    let relief = relief.map_or_else(Default::default, |relief| relief.0);
     let ground = Ground::sample(Arc::new(Landscape::new()), relief.factor(), 0);
     info!(
         "ground sampled in {:.0} ms",
@@ -105,14 +46,14 @@ fn build_ground(mut commands: Commands, state: Option<Res<ExplorerState>>) {
 /// A new relief: the ground is sampled again and everything built on the old one is cleared.
 fn resample_for_relief(
     mut commands: Commands,
-    state: Res<ExplorerState>,
+    relief: Res<TerrainRelief>,
     ground: Option<Res<Ground>>,
     built: Query<Entity, With<OnGround>>,
 ) {
     let Some(ground) = ground else {
         return;
     };
-    let factor = state.relief.factor();
+    let factor = relief.0.factor();
     if ground.exaggeration == factor {
         return;
     }

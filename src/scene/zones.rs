@@ -4,15 +4,17 @@
 use bevy::light::NotShadowCaster;
 use bevy::prelude::*;
 
+use super::CityRoot;
 use super::layers::{Dimmable, OnLayer, dimmed};
 use super::mesh_builder::{MeshBuilder, densify};
-use super::terrain::{Ground, OnGround, ground_is_new};
-use super::{CityRoot, RecordId, palette};
-use crate::data::CityData;
 use crate::model::geo::Local;
+use crate::model::layers::Layer;
 use crate::model::polygon::triangulate;
 use crate::model::validate::footprint_local;
-use crate::state::Layer;
+use crate::world::data::CityData;
+use crate::world::ground::{Ground, OnGround, ground_is_new};
+use crate::world::phase::data_is_in;
+use crate::world::{RecordId, palette};
 
 /// Height of district areas above the terrain, metres.
 pub const DISTRICT_LIFT_M: f32 = 2.0;
@@ -25,7 +27,7 @@ const DRAPE_EDGE_M: f32 = 450.0;
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
         Update,
-        spawn_zones.run_if(resource_exists::<CityData>.and_then(ground_is_new)),
+        spawn_zones.run_if(data_is_in.and_then(ground_is_new)),
     );
 }
 

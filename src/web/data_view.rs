@@ -5,12 +5,11 @@
 use bevy::prelude::*;
 use web_sys::Element;
 
-use super::dom::{append, by_id, clear, on_click_within, set};
-use super::queue_page_intent;
+use super::dom::{append, by_id, clear, select_record_on_click, set};
 use crate::AppSystems;
-use crate::data::CityData;
 use crate::model::project_table::ProjectTable;
-use crate::state::{ExplorerState, Intent};
+use crate::state::page_views::{PageViews, ProjectTablePanel};
+use crate::world::phase::{AppPhase, LoadStep};
 
 /// The class `web/boot.js` puts on `<html>` when the page has no WebGL 2.
 pub const PAGE_CLASS: &str = "data-view";
@@ -19,36 +18,32 @@ const HOST_ID: &str = "fallback-projects";
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, listen_for_project_clicks)
+        .add_systems(OnEnter(LoadStep::City), there_is_no_city_to_build)
         .add_systems(
             Update,
             render_project_table
-                .run_if(resource_exists::<CityData>)
+                .run_if(resource_changed::<ProjectTablePanel>)
+                .after(PageViews)
                 .in_set(AppSystems::Render),
         );
 }
 
-/// A project's name in the table opens its info panel.
-fn listen_for_project_clicks() {
-    on_click_within(HOST_ID, "button[data-record]", |button| {
-        if let Some(id) = button.get_attribute("data-record") {
-            queue_page_intent(Intent::Select {
-                id: Some(id),
-                fly: false,
-            });
-        }
-    });
+/// The data view draws no city: once the data is in, the app is ready.
+fn there_is_no_city_to_build(mut next_phase: ResMut<NextState<AppPhase>>) {
+    next_phase.set(AppPhase::Ready);
 }
 
-fn render_project_table(data: Res<CityData>, state: Res<ExplorerState>) {
-    if !(data.is_added() || state.is_changed()) {
-        return;
-    }
-    let Some(host) = by_id(HOST_ID) else {
+/// A project's name in the table opens its info panel.
+fn listen_for_project_clicks() {
+    select_record_on_click(HOST_ID, "button[data-record]", false, || {});
+}
+
+fn render_project_table(table: Res<ProjectTablePanel>) {
+    let (Some(host), Some(table)) = (by_id(HOST_ID), table.0.as_ref()) else {
         return;
     };
     clear(&host);
-    let table = ProjectTable::build(&data, state.lang, state.currency);
-    if fill_table(&host, &table).is_none() {
+    if fill_table(&host, table).is_none() {
         warn!("the project table could not be built completely");
     }
 }

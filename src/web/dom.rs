@@ -116,20 +116,73 @@ pub fn source_link(parent: &Element, label: &str, url: Option<&str>) -> Option<E
 
 /// One click listener on the element with `container_id` for every descendant matching
 /// `selector`, however often the container's content is rebuilt; `on_click` gets the match.
-pub fn on_click_within(container_id: &str, selector: &'static str, on_click: fn(&Element)) {
+pub fn on_click_within(
+    container_id: &str,
+    selector: &'static str,
+    on_click: impl Fn(&Element) + 'static,
+) {
     on_event_within(container_id, "click", selector, on_click);
 }
 
 /// Like [`on_click_within`], for `change` events of form controls.
-pub fn on_change_within(container_id: &str, selector: &'static str, on_change: fn(&Element)) {
+pub fn on_change_within(
+    container_id: &str,
+    selector: &'static str,
+    on_change: impl Fn(&Element) + 'static,
+) {
     on_event_within(container_id, "change", selector, on_change);
+}
+
+/// A click on a record button (`selector` matching elements with `data-record`) inside
+/// `container_id` selects the record; `fly` also flies the camera there. `after` runs next
+/// (a list may close).
+pub fn select_record_on_click(
+    container_id: &str,
+    selector: &'static str,
+    fly: bool,
+    after: impl Fn() + 'static,
+) {
+    on_click_within(container_id, selector, move |button| {
+        if let Some(id) = button.get_attribute("data-record") {
+            super::queue_intent(crate::state::Intent::Select { id: Some(id), fly });
+            after();
+        }
+    });
+}
+
+/// Rebuilds `container`'s content with `fill` and gives the keyboard focus and the scroll
+/// position back: a control the visitor pressed (found again by its `data-*` identity) keeps
+/// the focus across the rebuild.
+pub fn rebuild_keeping_focus(container: &Element, fill: impl FnOnce(&Element)) {
+    const IDENTITIES: [&str; 3] = ["data-currency", "data-record", "data-testid"];
+    let focused = document()
+        .and_then(|document| document.active_element())
+        .filter(|active| container.contains(Some(active)) && active != container)
+        .and_then(|active| {
+            IDENTITIES.iter().find_map(|name| {
+                active
+                    .get_attribute(name)
+                    .map(|value| format!("[{name}=\"{value}\"]"))
+            })
+        });
+    let scrolled = container.scroll_top();
+    clear(container);
+    fill(container);
+    container.set_scroll_top(scrolled);
+    if let Some(selector) = focused
+        && let Ok(Some(again)) = container.query_selector(&selector)
+        && let Some(again) = again.dyn_ref::<HtmlElement>()
+        && again.focus().is_err()
+    {
+        warn!("could not give the focus back");
+    }
 }
 
 fn on_event_within(
     container_id: &str,
     event_name: &'static str,
     selector: &'static str,
-    handler: fn(&Element),
+    handler: impl Fn(&Element) + 'static,
 ) {
     let Some(container) = by_id(container_id) else {
         return;

@@ -1,24 +1,29 @@
 //! The info panel (`data-testid="info-panel"`): the selected record's name, classification,
 //! figures ("not disclosed" where the data has none), description, timeline and sources, built
-//! from `model::record_view` with text-only DOM helpers; its close button clears the selection.
+//! from `model::record_view` with text-only DOM helpers; it is copied from
+//! `state::page_views::InfoPanel`, which changes only with the selection, the data, the
+//! language or the currency. Its close button clears the selection.
 
 use bevy::prelude::*;
 use web_sys::Element;
 
-use super::dom::{append, by_id, clear, on_click_within, set, source_link};
-use super::queue_page_intent;
+use super::dom::{append, by_id, on_click_within, rebuild_keeping_focus, set, source_link};
+use super::queue_intent;
 use crate::AppSystems;
-use crate::data::CityData;
 use crate::model::i18n::{Key, text};
+use crate::model::lang::Lang;
 use crate::model::record_view::RecordView;
-use crate::state::{ExplorerState, Intent};
+use crate::state::Intent;
+use crate::state::page_views::{InfoPanel, PageViews};
+use crate::world::choices::Language;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, listen_for_close_clicks)
         .add_systems(
             Update,
             render_info_panel
-                .run_if(resource_exists::<CityData>)
+                .run_if(resource_changed::<InfoPanel>)
+                .after(PageViews)
                 .in_set(AppSystems::Render),
         );
 }
@@ -26,39 +31,33 @@ pub(super) fn plugin(app: &mut App) {
 /// The panel's close button, however often the panel is rebuilt.
 fn listen_for_close_clicks() {
     on_click_within("info-panel", "[data-testid=info-close]", |_| {
-        queue_page_intent(Intent::Select {
+        queue_intent(Intent::Select {
             id: None,
             fly: false,
         });
     });
 }
 
-fn render_info_panel(data: Res<CityData>, state: Res<ExplorerState>) {
-    if !(data.is_added() || state.is_changed()) {
-        return;
-    }
+fn render_info_panel(info: Res<InfoPanel>, lang: Res<Language>) {
     let Some(panel) = by_id("info-panel") else {
         return;
     };
-    clear(&panel);
-    let view = state
-        .selection
-        .as_deref()
-        .and_then(|id| RecordView::build(&data, id, state.lang, state.currency));
-    let Some(view) = view else {
+    let Some(view) = info.0.as_ref() else {
+        super::dom::clear(&panel);
         set(&panel, "hidden", "");
         return;
     };
-    if fill_panel(&panel, &view, &state).is_none() {
-        warn!("the info panel could not be built completely");
-    }
+    rebuild_keeping_focus(&panel, |panel| {
+        if fill_panel(panel, view, lang.0).is_none() {
+            warn!("the info panel could not be built completely");
+        }
+    });
     if panel.remove_attribute("hidden").is_err() {
         warn!("could not show the info panel");
     }
 }
 
-fn fill_panel(panel: &Element, view: &RecordView, state: &ExplorerState) -> Option<()> {
-    let lang = state.lang;
+fn fill_panel(panel: &Element, view: &RecordView, lang: Lang) -> Option<()> {
     let header = append(panel, "header", "info-header", "")?;
     append(&header, "p", "info-kind", &view.kind_label)?;
     let title = append(&header, "h2", "info-title", &view.title)?;

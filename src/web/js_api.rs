@@ -10,14 +10,15 @@ use bevy::prelude::*;
 use wasm_bindgen::JsValue;
 use wasm_bindgen::closure::Closure;
 
-use super::queue_page_intent;
+use super::queue_intent;
 use crate::AppSystems;
 use crate::camera::OrbitCamera;
 use crate::model::lang::Lang;
 use crate::scene::landmarks::{Landmark, LandmarkShown};
 use crate::scene::massing::MassingStats;
-use crate::scene::{CityBuilt, RecordId};
-use crate::state::{ExplorerState, Intent, public_state};
+use crate::state::{Choices, Intent, public_state};
+use crate::world::RecordId;
+use crate::world::phase::AppPhase;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, install_bridge)
@@ -49,7 +50,7 @@ fn install_bridge() {
         "setLang",
         Closure::<dyn Fn(String) -> bool>::new(|code: String| match Lang::from_code(&code) {
             Some(lang) => {
-                queue_page_intent(Intent::SetLang(lang));
+                queue_intent(Intent::SetLang(lang));
                 true
             }
             None => {
@@ -63,26 +64,32 @@ fn install_bridge() {
         "select",
         Closure::<dyn Fn(JsValue)>::new(|id: JsValue| {
             let id = id.as_string().filter(|id| !id.is_empty());
-            queue_page_intent(Intent::Select { id, fly: true });
+            queue_intent(Intent::Select { id, fly: true });
         })
         .into_js_value(),
     );
     set(
         "flyTo",
-        Closure::<dyn Fn(String)>::new(|id: String| queue_page_intent(Intent::FlyTo(id)))
+        Closure::<dyn Fn(String)>::new(|id: String| queue_intent(Intent::FlyTo(id)))
             .into_js_value(),
     );
     set(
         "resetView",
-        Closure::<dyn Fn()>::new(|| queue_page_intent(Intent::ResetView)).into_js_value(),
+        Closure::<dyn Fn()>::new(|| queue_intent(Intent::ResetView)).into_js_value(),
     );
-    set(
-        "debugPanic",
-        Closure::<dyn Fn(String)>::new(|message: String| {
-            queue_page_intent(Intent::DebugPanic(message))
-        })
-        .into_js_value(),
-    );
+    // The panic hook is only for the browser suite (`?debug=1`, marked on <html> by boot.js).
+    let debug = super::dom::document()
+        .and_then(|document| document.document_element())
+        .is_some_and(|root| root.has_attribute("data-debug"));
+    if debug {
+        set(
+            "debugPanic",
+            Closure::<dyn Fn(String)>::new(|message: String| {
+                queue_intent(Intent::DebugPanic(message))
+            })
+            .into_js_value(),
+        );
+    }
     if js_sys::Reflect::set(&window, &JsValue::from_str("__alatauBridge"), &bridge).is_err() {
         error!("could not install window.__alatauBridge");
     }
@@ -91,7 +98,7 @@ fn install_bridge() {
 /// What the world holds: `state().scene`, for tests and embedding hosts.
 #[derive(SystemParam)]
 struct SceneView<'w, 's> {
-    built: Option<Res<'w, CityBuilt>>,
+    phase: Res<'w, State<AppPhase>>,
     landmarks: Query<'w, 's, (&'static RecordId, Has<LandmarkShown>), With<Landmark>>,
     massing: Option<Res<'w, MassingStats>>,
 }
@@ -105,7 +112,7 @@ impl SceneView<'_, '_> {
             .map(|(id, _)| id.0.as_str())
             .collect();
         serde_json::json!({
-            "built": self.built.is_some(),
+            "built": *self.phase.get() == AppPhase::Ready,
             "landmarks": shown,
             "buildings": self.massing.as_ref().map_or(0, |stats| stats.buildings),
         })
@@ -113,7 +120,7 @@ impl SceneView<'_, '_> {
 }
 
 fn publish_state(
-    state: Res<ExplorerState>,
+    choices: Choices,
     cameras: Query<&OrbitCamera>,
     frames: Res<FrameCount>,
     time: Res<Time>,
@@ -130,7 +137,7 @@ fn publish_state(
         };
     }
     let camera = cameras.iter().next().map(|camera| camera.current);
-    let mut json = public_state(&state, camera.as_ref(), frames.0, *smoothed_fps);
+    let mut json = public_state(&choices.gather(), camera.as_ref(), frames.0, *smoothed_fps);
     json["scene"] = scene.summary();
     let json = json.to_string();
     PUBLISHED_STATE.with_borrow_mut(|published| *published = json);

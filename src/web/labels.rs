@@ -7,14 +7,15 @@ use bevy::transform::TransformSystems;
 use bevy::window::PrimaryWindow;
 use web_sys::Element;
 
-use super::dom::{append, by_id, clear, on_click_within, set, set_style};
-use super::queue_page_intent;
+use super::dom::{append, by_id, clear, select_record_on_click, set, set_style};
 use crate::camera::OrbitCamera;
-use crate::data::CityData;
 use crate::model::labels::{LabelBox, MapLabel, declutter, map_labels};
 use crate::model::lang::Lang;
-use crate::scene::terrain::Ground;
-use crate::state::{ExplorerState, Intent, Layer};
+use crate::model::layers::Layer;
+use crate::world::choices::{Language, MapLayers};
+use crate::world::data::CityData;
+use crate::world::ground::Ground;
+use crate::world::phase::data_is_in;
 
 const CONTAINER_ID: &str = "labels";
 /// A label's height and the width of one character, CSS pixels (0.78rem text with padding).
@@ -30,20 +31,13 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(
             PostUpdate,
             place_labels
-                .run_if(resource_exists::<CityData>.and_then(resource_exists::<Ground>))
+                .run_if(data_is_in)
                 .after(TransformSystems::Propagate),
         );
 }
 
 fn listen_for_label_clicks() {
-    on_click_within(CONTAINER_ID, "[data-record]", |label| {
-        if let Some(id) = label.get_attribute("data-record") {
-            queue_page_intent(Intent::Select {
-                id: Some(id),
-                fly: true,
-            });
-        }
-    });
+    select_record_on_click(CONTAINER_ID, "[data-record]", true, || {});
 }
 
 /// The labels on the page and where each was last put.
@@ -85,13 +79,14 @@ fn rebuild(placed: &mut PlacedLabels, data: &CityData, ground: &Ground, lang: La
 fn place_labels(
     data: Res<CityData>,
     ground: Res<Ground>,
-    state: Res<ExplorerState>,
+    lang: Res<Language>,
+    layers: Res<MapLayers>,
     cameras: Query<(&Camera, &GlobalTransform), With<OrbitCamera>>,
     windows: Query<&Window, With<PrimaryWindow>>,
     mut placed: Local<PlacedLabels>,
 ) {
-    if placed.lang != Some(state.lang) || ground.is_changed() {
-        rebuild(&mut placed, &data, &ground, state.lang);
+    if placed.lang != Some(lang.0) || ground.is_changed() {
+        rebuild(&mut placed, &data, &ground, lang.0);
     }
     let Ok((camera, transform)) = cameras.single() else {
         return;
@@ -100,7 +95,7 @@ fn place_labels(
         return;
     };
     let size = window.size();
-    let shown_layer = state.layers.shows(Layer::Labels);
+    let shown_layer = layers.0.shows(Layer::Labels);
     let boxes: Vec<Option<(LabelBox, u8)>> = placed
         .labels
         .iter()

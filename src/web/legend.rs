@@ -9,12 +9,13 @@ use web_sys::Element;
 use super::dom::{
     append, by_id, clear, control_value, on_change_within, set, set_control_value, set_style,
 };
-use super::queue_page_intent;
+use super::queue_intent;
 use crate::AppSystems;
-use crate::data::CityData;
-use crate::model::lang::Lang;
 use crate::model::legend::{LegendView, ProjectFilter, status_from_code};
-use crate::state::{ExplorerState, Intent};
+use crate::state::Intent;
+use crate::world::choices::{ActiveFilter, Language};
+use crate::world::data::CityData;
+use crate::world::phase::data_is_in;
 
 const LEGEND_ID: &str = "legend";
 
@@ -23,7 +24,13 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(
             Update,
             render_legend
-                .run_if(resource_exists::<CityData>)
+                .run_if(
+                    data_is_in.and_then(
+                        resource_changed::<Language>
+                            .or_eager(resource_changed::<ActiveFilter>)
+                            .or_eager(resource_changed::<CityData>),
+                    ),
+                )
                 .in_set(AppSystems::Render),
         );
 }
@@ -43,7 +50,7 @@ fn listen_for_filter_changes() {
                 .map(|menu| control_value(&menu))
                 .filter(|value| !value.is_empty())
         };
-        queue_page_intent(Intent::SetFilter(ProjectFilter {
+        queue_intent(Intent::SetFilter(ProjectFilter {
             cluster: chosen("cluster"),
             sector: chosen("sector"),
             status: chosen("status").and_then(|code| status_from_code(&code)),
@@ -51,19 +58,13 @@ fn listen_for_filter_changes() {
     });
 }
 
-fn render_legend(
-    data: Res<CityData>,
-    state: Res<ExplorerState>,
-    mut built_in: Local<Option<Lang>>,
-) {
-    if !(data.is_added() || state.is_changed()) {
-        return;
-    }
+/// Rebuilt when the language or the data changes; a filter change updates it in place.
+fn render_legend(data: Res<CityData>, lang: Res<Language>, filter: Res<ActiveFilter>) {
     let Some(legend) = by_id(LEGEND_ID) else {
         return;
     };
-    let view = LegendView::build(&data, &state.filter, state.lang);
-    if *built_in != Some(state.lang) || data.is_added() {
+    let view = LegendView::build(&data, &filter.0, lang.0);
+    if lang.is_changed() || data.is_changed() {
         if let Some(summary) = by_id("legend-summary") {
             summary.set_text_content(Some(&view.title));
         }
@@ -71,7 +72,6 @@ fn render_legend(
         if build_legend(&legend, &view).is_none() {
             warn!("the legend could not be built completely");
         }
-        *built_in = Some(state.lang);
     }
     update_counts(&legend, &view);
 }

@@ -10,8 +10,7 @@ use wasm_bindgen::JsValue;
 
 use super::dispatch_window_event;
 use crate::AppSystems;
-use crate::data::CityData;
-use crate::scene::CityBuilt;
+use crate::world::phase::{AppPhase, LoadStep};
 
 /// Frames to render after the city is built before calling it ready: the first frames compile
 /// pipelines and upload meshes.
@@ -26,14 +25,16 @@ pub(super) fn plugin(app: &mut App) {
 
 /// Start-up milestones, each reported once: `first-frame`, `data`, `city-built`.
 fn report_milestones(
-    data: Option<Res<CityData>>,
-    built: Option<Res<CityBuilt>>,
+    phase: Res<State<AppPhase>>,
+    step: Option<Res<State<LoadStep>>>,
     mut reported: Local<Vec<&'static str>>,
 ) {
+    let ready = *phase.get() == AppPhase::Ready;
+    let building = step.is_some_and(|step| *step.get() == LoadStep::City);
     let reached = [
         ("first-frame", true),
-        ("data", data.is_some()),
-        ("city-built", built.is_some()),
+        ("data", building || ready),
+        ("city-built", ready),
     ];
     for (milestone, now) in reached {
         if now && !reported.contains(&milestone) {
@@ -45,10 +46,10 @@ fn report_milestones(
 
 fn city_is_drawn(
     frames: Res<FrameCount>,
-    built: Option<Res<CityBuilt>>,
+    phase: Res<State<AppPhase>>,
     mut built_at: Local<Option<u32>>,
 ) -> bool {
-    if built.is_none() {
+    if *phase.get() != AppPhase::Ready {
         return false;
     }
     let since = *built_at.get_or_insert(frames.0);

@@ -1,5 +1,9 @@
 //! Browser integration (wasm only): the `window.alatau` bridge, URL-hash sync, the readiness
-//! signal and panic reporting. The only module that touches the DOM.
+//! signal and panic reporting, and the panels. The only module that touches the DOM.
+//!
+//! Everything JavaScript tells the app (API calls, hash changes, clicks, typing, a lost graphics
+//! context) goes into one page-event queue ([`queue`]), drained once a frame by
+//! [`drain_page_events`] into intents, visitor activity and page signals.
 
 mod data_view;
 mod dom;
@@ -17,10 +21,16 @@ mod url_hash;
 use std::cell::RefCell;
 
 use bevy::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
+use wasm_bindgen::closure::Closure;
 
 use crate::AppSystems;
-use crate::state::{Intent, MotionPreference};
+use crate::camera::MotionPreference;
+use crate::state::Intent;
+use crate::world::activity::{ActivitySource, VisitorActivity};
+use crate::world::choices::Language;
+use crate::world::phase::AppPhase;
 
 pub use lifecycle::report_panics_to_page;
 
@@ -32,7 +42,7 @@ pub(super) fn plugin(app: &mut App) {
         layers::plugin,
         lifecycle::plugin,
     ))
-    .add_systems(Startup, read_motion_preference)
+    .add_systems(Startup, (read_motion_preference, listen_for_context_loss))
     .add_systems(PostStartup, lighten_for_software_rendering);
 }
 
@@ -52,7 +62,9 @@ fn page_plugin(app: &mut App) {
         share::plugin,
         url_hash::plugin,
     ))
-    .add_systems(Update, forward_page_intents.in_set(AppSystems::ReadInput));
+    .add_message::<PageSignal>()
+    .add_systems(Startup, listen_for_page_activity)
+    .add_systems(Update, drain_page_events.in_set(AppSystems::ReadInput));
 }
 
 /// Whether the page asked for the data view (`web/boot.js` found no WebGL 2).
@@ -62,19 +74,121 @@ pub fn page_wants_data_view() -> bool {
         .is_some_and(|root| root.class_list().contains(data_view::PAGE_CLASS))
 }
 
+/// Something JavaScript told the app, waiting for the next frame.
+#[derive(Debug)]
+enum PageEvent {
+    /// An intent: an API call, a hash change, a page control.
+    Intent(Intent),
+    /// The visitor pressed a key or a pointer somewhere on the page outside the 3D view.
+    Activity,
+    /// A page signal for the page's own systems.
+    Signal(PageSignal),
+    /// The browser took the graphics context away.
+    ContextLost,
+}
+
+/// What a page control asks of the page's own systems (not of the app state).
+#[derive(Message, Clone, Copy, Debug, PartialEq, Eq)]
+enum PageSignal {
+    /// The share button was pressed.
+    ShareAsked,
+    /// The search box's text changed, or it took the focus.
+    SearchChanged,
+}
+
 thread_local! {
-    /// Intents from JavaScript callbacks (API calls, hash changes), waiting for the next frame.
-    static PAGE_INTENTS: RefCell<Vec<Intent>> = const { RefCell::new(Vec::new()) };
+    /// The one queue from JavaScript callbacks to the app.
+    static PAGE_EVENTS: RefCell<Vec<PageEvent>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Queues an intent from a JavaScript callback; the app applies it on its next frame.
-fn queue_page_intent(intent: Intent) {
-    PAGE_INTENTS.with_borrow_mut(|queue| queue.push(intent));
+/// Queues an event from a JavaScript callback; the app takes it on its next frame.
+fn queue(event: PageEvent) {
+    PAGE_EVENTS.with_borrow_mut(|queue| queue.push(event));
 }
 
-fn forward_page_intents(mut intents: MessageWriter<Intent>) {
-    let pending = PAGE_INTENTS.with_borrow_mut(std::mem::take);
-    intents.write_batch(pending);
+/// Queues an intent from a JavaScript callback.
+fn queue_intent(intent: Intent) {
+    queue(PageEvent::Intent(intent));
+}
+
+/// Takes this frame's page events: intents to the state, visitor activity, page signals.
+fn drain_page_events(
+    mut intents: MessageWriter<Intent>,
+    mut activity: MessageWriter<VisitorActivity>,
+    mut signals: MessageWriter<PageSignal>,
+    mut next_phase: ResMut<NextState<AppPhase>>,
+) {
+    let mut active = false;
+    for event in PAGE_EVENTS.with_borrow_mut(std::mem::take) {
+        match event {
+            PageEvent::Intent(intent) => {
+                intents.write(intent);
+            }
+            PageEvent::Activity => active = true,
+            PageEvent::Signal(signal) => {
+                signals.write(signal);
+            }
+            PageEvent::ContextLost => {
+                error!("the graphics context was lost");
+                next_phase.set(AppPhase::Failed);
+            }
+        }
+    }
+    if active {
+        activity.write(VisitorActivity(ActivitySource::Page));
+    }
+}
+
+/// Run condition: the interface language changed (true on the first run too, so each page
+/// part is translated once at start).
+fn language_changed(lang: Res<Language>) -> bool {
+    lang.is_changed()
+}
+
+/// A key or a pointer anywhere on the page outside the 3D view is visitor activity (the 3D
+/// view's own input is read by Bevy).
+fn listen_for_page_activity() {
+    let Some(document) = dom::document() else {
+        return;
+    };
+    let listener = Closure::<dyn Fn(web_sys::Event)>::new(|event: web_sys::Event| {
+        let on_canvas = event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|element| element.id() == crate::CANVAS_SELECTOR.trim_start_matches('#'));
+        if !on_canvas {
+            queue(PageEvent::Activity);
+        }
+    });
+    for name in ["pointerdown", "keydown"] {
+        if document
+            .add_event_listener_with_callback_and_bool(
+                name,
+                listener.as_ref().unchecked_ref(),
+                true,
+            )
+            .is_err()
+        {
+            warn!("could not listen for {name} on the page");
+        }
+    }
+    // The listener lives as long as the page.
+    listener.forget();
+}
+
+/// A lost WebGL context fails the app (the page shows the error overlay, `web/boot.js`).
+fn listen_for_context_loss() {
+    let Some(canvas) = dom::by_id(crate::CANVAS_SELECTOR.trim_start_matches('#')) else {
+        return;
+    };
+    let listener = Closure::<dyn Fn()>::new(|| queue(PageEvent::ContextLost));
+    if canvas
+        .add_event_listener_with_callback("webglcontextlost", listener.as_ref().unchecked_ref())
+        .is_err()
+    {
+        warn!("could not listen for a lost graphics context");
+    }
+    listener.forget();
 }
 
 /// Reads `prefers-reduced-motion`: a visitor who asked for less motion gets cuts, not flights.

@@ -1,6 +1,7 @@
 //! The portfolio panel (`data-testid="portfolio"`): the headline figures with their date and
 //! source, a KZT/USD switch, small charts, the named projects and the count of the rest. It is
-//! rebuilt from [`PortfolioView`] whenever the data, the language or the currency changes; a
+//! copied from `state::page_views::PortfolioPanel`, which changes only with the data, the
+//! language or the currency; the control the visitor pressed keeps the focus. A
 //! snapshot that failed to load is reported through the page's error overlay instead. The
 //! toolbar's `portfolio-toggle` shows and hides it (hidden at first on small screens, where it
 //! would cover the city).
@@ -10,15 +11,18 @@ use wasm_bindgen::JsValue;
 use web_sys::Element;
 
 use super::dom::{
-    append, by_id, clear, document, on_click_within, set, set_control_value, set_style, source_link,
+    append, by_id, document, on_click_within, rebuild_keeping_focus, select_record_on_click, set,
+    set_control_value, set_style, source_link,
 };
-use super::{dispatch_window_event, queue_page_intent};
+use super::{dispatch_window_event, language_changed, queue_intent};
 use crate::AppSystems;
-use crate::data::{CityData, DataFailure, SNAPSHOT_FILE_NAME};
 use crate::model::format::Currency;
 use crate::model::i18n::{Key, fill, text};
 use crate::model::portfolio_view::PortfolioView;
-use crate::state::{ExplorerState, Intent};
+use crate::state::Intent;
+use crate::state::page_views::{PageViews, PortfolioPanel};
+use crate::world::choices::{Language, ShownCurrency};
+use crate::world::data::{DataFailure, SNAPSHOT_FILE_NAME};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
@@ -32,8 +36,12 @@ pub(super) fn plugin(app: &mut App) {
     .add_systems(
         Update,
         (
-            render_portfolio.run_if(resource_exists::<CityData>),
-            reflect_language_on_page,
+            render_portfolio
+                .run_if(
+                    resource_changed::<PortfolioPanel>.or_eager(resource_changed::<ShownCurrency>),
+                )
+                .after(PageViews),
+            reflect_language_on_page.run_if(language_changed),
             report_data_failure.run_if(resource_added::<DataFailure>),
         )
             .in_set(AppSystems::Render),
@@ -45,7 +53,7 @@ fn listen_for_currency_clicks() {
     on_click_within("portfolio", "[data-currency]", |button| {
         let code = button.get_attribute("data-currency").unwrap_or_default();
         if let Some(currency) = Currency::from_code(&code) {
-            queue_page_intent(Intent::SetCurrency(currency));
+            queue_intent(Intent::SetCurrency(currency));
         }
     });
 }
@@ -89,28 +97,18 @@ fn set_up_the_portfolio_toggle() {
 
 /// A project's name in the list selects it and flies there.
 fn listen_for_project_clicks() {
-    on_click_within("portfolio", "button[data-record]", |button| {
-        if let Some(id) = button.get_attribute("data-record") {
-            queue_page_intent(Intent::Select {
-                id: Some(id),
-                fly: true,
-            });
-        }
-    });
+    select_record_on_click("portfolio", "button[data-record]", true, || {});
 }
 
-fn render_portfolio(data: Res<CityData>, state: Res<ExplorerState>) {
-    if !(data.is_added() || state.is_changed()) {
-        return;
-    }
-    let Some(panel) = by_id("portfolio") else {
+fn render_portfolio(panel_view: Res<PortfolioPanel>, currency: Res<ShownCurrency>) {
+    let (Some(panel), Some(view)) = (by_id("portfolio"), panel_view.0.as_ref()) else {
         return;
     };
-    let view = PortfolioView::build(&data, state.lang, state.currency);
-    clear(&panel);
-    if fill_panel(&panel, &view, state.currency).is_none() {
-        warn!("the portfolio panel could not be built completely");
-    }
+    rebuild_keeping_focus(&panel, |panel| {
+        if fill_panel(panel, view, currency.0).is_none() {
+            warn!("the portfolio panel could not be built completely");
+        }
+    });
     if panel.remove_attribute("hidden").is_err() {
         warn!("could not show the portfolio panel");
     }
@@ -189,40 +187,35 @@ fn fill_panel(panel: &Element, view: &PortfolioView, currency: Currency) -> Opti
     Some(())
 }
 
-fn reflect_language_on_page(state: Res<ExplorerState>) {
-    if !state.is_changed() {
-        return;
-    }
+fn reflect_language_on_page(lang: Res<Language>) {
+    let lang = lang.0;
     if let Some(root) = document().and_then(|d| d.document_element()) {
-        set(&root, "lang", state.lang.code());
+        set(&root, "lang", lang.code());
     }
     // The language switch shows the language in force, under a label in that language.
     if let Some(toggle) = by_id("portfolio-toggle") {
-        toggle.set_text_content(Some(text(Key::ShowPortfolio, state.lang)));
+        toggle.set_text_content(Some(text(Key::ShowPortfolio, lang)));
     }
     if let Some(label) = by_id("lang-label") {
-        label.set_text_content(Some(text(Key::Language, state.lang)));
+        label.set_text_content(Some(text(Key::Language, lang)));
     }
     if let Some(select) = by_id("lang-select") {
-        set_control_value(&select, state.lang.code());
+        set_control_value(&select, lang.code());
     }
     // The 3D model's shapes are schematic; say so over the view, in the page's language.
     if let Some(note) = by_id("schematic-note") {
-        note.set_text_content(Some(text(Key::SchematicLayout, state.lang)));
+        note.set_text_content(Some(text(Key::SchematicLayout, lang)));
         if note.remove_attribute("hidden").is_err() {
             warn!("could not show the schematic-layout note");
         }
     }
 }
 
-fn report_data_failure(failure: Res<DataFailure>, state: Res<ExplorerState>) {
+fn report_data_failure(failure: Res<DataFailure>, lang: Res<Language>) {
+    let lang = lang.0;
     let detail = js_sys::Object::new();
-    let title = text(Key::DataErrorTitle, state.lang);
-    let lead = fill(
-        text(Key::DataErrorLead, state.lang),
-        "file",
-        SNAPSHOT_FILE_NAME,
-    );
+    let title = text(Key::DataErrorTitle, lang);
+    let lead = fill(text(Key::DataErrorLead, lang), "file", SNAPSHOT_FILE_NAME);
     for (key, value) in [
         ("title", title.to_owned()),
         ("message", format!("{lead}\n\n{}", failure.message)),

@@ -2,38 +2,32 @@
 //! three languages, ranked by `model::search`. Arrow keys move through the results, Enter or a
 //! click selects the result and flies to it, Escape closes the list and then clears the box.
 
-use std::cell::Cell;
-
 use bevy::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{Element, HtmlInputElement, KeyboardEvent};
 
-use super::dom::{append, by_id, clear, on_click_within, set};
-use super::queue_page_intent;
+use super::dom::{append, by_id, clear, select_record_on_click, set};
+use super::{PageEvent, PageSignal, language_changed, queue};
 use crate::AppSystems;
-use crate::data::CityData;
 use crate::model::i18n::{Key, text};
-use crate::model::lang::Lang;
 use crate::model::search::search;
-use crate::state::{ExplorerState, Intent};
+use crate::world::choices::Language;
+use crate::world::data::CityData;
+use crate::world::phase::data_is_in;
 
 const INPUT_ID: &str = "search-input";
 const RESULTS_ID: &str = "search-results";
-
-thread_local! {
-    /// The query changed since the results were last drawn.
-    static QUERY_CHANGED: Cell<bool> = const { Cell::new(false) };
-}
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, listen_to_the_search_box)
         .add_systems(
             Update,
             (
-                translate_search_box,
-                show_search_results.run_if(resource_exists::<CityData>),
+                translate_search_box.run_if(language_changed),
+                show_search_results.run_if(data_is_in),
             )
+                .chain()
                 .in_set(AppSystems::Render),
         );
 }
@@ -46,7 +40,7 @@ fn listen_to_the_search_box() {
     let Some(input) = search_input() else {
         return;
     };
-    let on_input = Closure::<dyn Fn()>::new(|| QUERY_CHANGED.set(true));
+    let on_input = Closure::<dyn Fn()>::new(|| queue(PageEvent::Signal(PageSignal::SearchChanged)));
     let on_key = Closure::<dyn Fn(KeyboardEvent)>::new(handle_key);
     for (event, listener) in [
         ("input", on_input.as_ref()),
@@ -63,7 +57,7 @@ fn listen_to_the_search_box() {
     // The listeners live as long as the page.
     on_input.forget();
     on_key.forget();
-    on_click_within(RESULTS_ID, "[data-record]", choose);
+    select_record_on_click(RESULTS_ID, "[data-record]", true, close_results);
 }
 
 /// The results' options that lead to a record.
@@ -99,7 +93,10 @@ fn handle_key(event: KeyboardEvent) {
         "Enter" => {
             if let Some(option) = options.get(active.unwrap_or(0)) {
                 event.prevent_default();
-                choose(option);
+                // The same as a click on the option: select it, fly there, close the list.
+                if let Some(option) = option.dyn_ref::<web_sys::HtmlElement>() {
+                    option.click();
+                }
             }
         }
         "Escape" => {
@@ -131,18 +128,6 @@ fn mark_active(options: &[Element], active: usize) {
     }
 }
 
-/// Selects the option's record and flies there; the list closes.
-fn choose(option: &Element) {
-    let Some(id) = option.get_attribute("data-record") else {
-        return;
-    };
-    queue_page_intent(Intent::Select {
-        id: Some(id),
-        fly: true,
-    });
-    close_results();
-}
-
 fn close_results() {
     if let Some(results) = by_id(RESULTS_ID) {
         clear(&results);
@@ -154,32 +139,33 @@ fn close_results() {
     }
 }
 
-fn translate_search_box(state: Res<ExplorerState>, mut translated_to: Local<Option<Lang>>) {
-    // Only a new language: a selection must not reopen a list the visitor just closed.
-    if *translated_to == Some(state.lang) {
-        return;
-    }
-    *translated_to = Some(state.lang);
+/// Only a new language: a selection must not reopen a list the visitor just closed.
+fn translate_search_box(lang: Res<Language>, mut signals: MessageWriter<PageSignal>) {
+    let lang = lang.0;
     if let Some(label) = by_id("search-label") {
-        label.set_text_content(Some(text(Key::Search, state.lang)));
+        label.set_text_content(Some(text(Key::Search, lang)));
     }
     if let Some(input) = by_id(INPUT_ID) {
-        set(
-            &input,
-            "placeholder",
-            text(Key::SearchPlaceholder, state.lang),
-        );
+        set(&input, "placeholder", text(Key::SearchPlaceholder, lang));
     }
     // Results are in the interface language: redraw any that are open.
     if by_id(RESULTS_ID).is_some_and(|results| !results.has_attribute("hidden")) {
-        QUERY_CHANGED.set(true);
+        signals.write(PageSignal::SearchChanged);
     }
 }
 
-fn show_search_results(data: Res<CityData>, state: Res<ExplorerState>) {
-    if !QUERY_CHANGED.replace(false) {
+fn show_search_results(
+    data: Res<CityData>,
+    lang: Res<Language>,
+    mut signals: MessageReader<PageSignal>,
+) {
+    if !signals
+        .read()
+        .any(|signal| *signal == PageSignal::SearchChanged)
+    {
         return;
     }
+    let lang = lang.0;
     let (Some(input), Some(results)) = (search_input(), by_id(RESULTS_ID)) else {
         return;
     };
@@ -188,15 +174,10 @@ fn show_search_results(data: Res<CityData>, state: Res<ExplorerState>) {
         close_results();
         return;
     }
-    let hits = search(&data, &query, state.lang);
+    let hits = search(&data, &query, lang);
     clear(&results);
     if hits.is_empty() {
-        let none = append(
-            &results,
-            "li",
-            "no-results",
-            text(Key::NoMatches, state.lang),
-        );
+        let none = append(&results, "li", "no-results", text(Key::NoMatches, lang));
         if let Some(none) = none {
             set(&none, "role", "option");
             set(&none, "aria-disabled", "true");

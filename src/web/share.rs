@@ -2,8 +2,6 @@
 //! selection, camera) to the clipboard and shows it, selected, so it can also be copied by hand
 //! where the clipboard is not available (an insecure origin, a refused permission).
 
-use std::cell::Cell;
-
 use bevy::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -11,34 +9,34 @@ use web_sys::HtmlInputElement;
 
 use super::dom::{append, by_id, clear, on_click_within, set};
 use super::url_hash::hash_of;
+use super::{PageEvent, PageSignal, language_changed, queue};
 use crate::AppSystems;
 use crate::camera::OrbitCamera;
 use crate::model::i18n::{Key, text};
-use crate::state::ExplorerState;
-
-thread_local! {
-    /// The share button was pressed since the last frame.
-    static SHARE_ASKED: Cell<bool> = const { Cell::new(false) };
-}
+use crate::state::Choices;
+use crate::world::choices::Language;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, listen_for_share_clicks)
         .add_systems(
             Update,
-            (translate_share_button, share_the_view).in_set(AppSystems::Render),
+            (
+                translate_share_button.run_if(language_changed),
+                share_the_view,
+            )
+                .in_set(AppSystems::Render),
         );
 }
 
 fn listen_for_share_clicks() {
-    on_click_within("share", "#share", |_| SHARE_ASKED.set(true));
+    on_click_within("share", "#share", |_| {
+        queue(PageEvent::Signal(PageSignal::ShareAsked));
+    });
 }
 
-fn translate_share_button(state: Res<ExplorerState>) {
-    if !state.is_changed() {
-        return;
-    }
+fn translate_share_button(lang: Res<Language>) {
     if let Some(button) = by_id("share") {
-        button.set_text_content(Some(text(Key::Share, state.lang)));
+        button.set_text_content(Some(text(Key::Share, lang.0)));
     }
 }
 
@@ -50,10 +48,18 @@ fn link_with_hash(hash: &str) -> Option<String> {
     Some(format!("{base}#{hash}"))
 }
 
-fn share_the_view(state: Res<ExplorerState>, cameras: Query<&OrbitCamera>) {
-    if !SHARE_ASKED.replace(false) {
+fn share_the_view(
+    mut signals: MessageReader<PageSignal>,
+    choices: Choices,
+    cameras: Query<&OrbitCamera>,
+) {
+    if !signals
+        .read()
+        .any(|signal| *signal == PageSignal::ShareAsked)
+    {
         return;
     }
+    let state = choices.gather();
     let Some(link) = link_with_hash(&hash_of(&state, cameras.iter().next())) else {
         return;
     };

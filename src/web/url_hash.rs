@@ -8,11 +8,11 @@ use bevy::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::queue_page_intent;
+use super::queue_intent;
 use crate::AppSystems;
 use crate::camera::OrbitCamera;
 use crate::model::url_state::UrlState;
-use crate::state::{ExplorerState, Intent};
+use crate::state::{Choices, ExplorerState, Intent};
 
 /// At most this often the app rewrites the hash.
 const WRITE_INTERVAL: Duration = Duration::from_millis(400);
@@ -33,15 +33,15 @@ fn queue_intents_from_hash(hash: &str) {
         warn!("{warning}");
     }
     if let Some(lang) = link.lang {
-        queue_page_intent(Intent::SetLang(lang));
+        queue_intent(Intent::SetLang(lang));
     }
     let linked_camera = link.cam.is_some();
     if let Some(pose) = link.cam {
-        queue_page_intent(Intent::SetCamera(pose));
+        queue_intent(Intent::SetCamera(pose));
     }
     if let Some(id) = link.select {
         // A link with its own camera keeps it; otherwise the view flies to the selection.
-        queue_page_intent(Intent::Select {
+        queue_intent(Intent::Select {
             id: Some(id),
             fly: !linked_camera,
         });
@@ -83,7 +83,7 @@ pub(super) fn hash_of(state: &ExplorerState, camera: Option<&OrbitCamera>) -> St
 
 fn write_state_to_hash(
     time: Res<Time>,
-    state: Res<ExplorerState>,
+    choices: Choices,
     cameras: Query<&OrbitCamera>,
     mut since_last_write: Local<Duration>,
     mut last_written: Local<String>,
@@ -92,7 +92,7 @@ fn write_state_to_hash(
     if *since_last_write < WRITE_INTERVAL {
         return;
     }
-    let hash = hash_of(&state, cameras.iter().next());
+    let hash = hash_of(&choices.gather(), cameras.iter().next());
     if hash == *last_written {
         return;
     }

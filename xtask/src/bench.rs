@@ -126,10 +126,11 @@ pub fn run() -> Result<()> {
     write_report(&lines)
 }
 
-/// A fresh browser (cold cache) on the site, at the benchmark viewport of 640x360.
+/// A fresh browser (cold cache) on the site, at the benchmark viewport of 640x360, with the
+/// diagnostic hooks (`?debug=1`: the wasm memory probe).
 fn open_bench_page(server: &SiteServer) -> Result<Page> {
     Page::open(
-        &server.url(),
+        &format!("{}?debug=1", server.url()),
         &BrowserOptions {
             size: (640, 360),
             strict_console: false,

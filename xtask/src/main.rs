@@ -11,6 +11,7 @@ mod paths;
 mod shoot;
 mod site;
 mod test;
+mod tidy;
 mod tools;
 mod validate_data;
 

@@ -62,7 +62,7 @@ impl Flight {
 
     /// Whether the flight has landed `elapsed_s` seconds after take-off.
     pub fn is_over(&self, elapsed_s: f32) -> bool {
-        !(self.duration_s > 0.0) || elapsed_s >= self.duration_s
+        self.duration_s.is_nan() || self.duration_s <= 0.0 || elapsed_s >= self.duration_s
     }
 
     /// A duration that grows with how far the view travels (ground covered relative to the

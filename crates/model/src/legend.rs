@@ -52,14 +52,14 @@ impl ProjectFilter {
         match snapshot.record(id) {
             Some(Record::Project(project)) => self.matches(project),
             Some(Record::Cluster(_)) => {
-            let cluster_passes = self.cluster.as_deref().is_none_or(|chosen| chosen == id);
-            let needs_a_project = self.sector.is_some() || self.status.is_some();
-            return cluster_passes
-                && (!needs_a_project
-                    || snapshot
-                        .projects
-                        .iter()
-                        .any(|p| p.cluster.as_deref() == Some(id) && self.matches(p)))
+                let cluster_passes = self.cluster.as_deref().is_none_or(|chosen| chosen == id);
+                let needs_a_project = self.sector.is_some() || self.status.is_some();
+                cluster_passes
+                    && (!needs_a_project
+                        || snapshot
+                            .projects
+                            .iter()
+                            .any(|p| p.cluster.as_deref() == Some(id) && self.matches(p)))
             }
             Some(Record::District(_)) | None => true,
         }

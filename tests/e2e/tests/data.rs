@@ -209,3 +209,76 @@ fn hostile_text_in_the_data_stays_text() {
         Value::Null
     );
 }
+
+#[test]
+fn the_portfolio_changes_only_with_its_own_fields_and_keeps_the_pressed_button_focused() {
+    let server = serve_with_snapshot(None);
+    let page = open(&server, "/", (1024, 640));
+    page.wait_ready().expect("ready");
+    page.wait_for(
+        "document.querySelector('[data-currency=usd]') !== null",
+        WAIT,
+    )
+    .expect("panel rendered");
+    // Count every change to the panel from here on.
+    page.eval(
+        "(() => { window.__portfolioMutations = 0; \
+           new MutationObserver((records) => { window.__portfolioMutations += records.length; }) \
+             .observe(document.querySelector('[data-testid=portfolio]'), \
+               { subtree: true, childList: true, characterData: true, attributes: true }); \
+           return true; })()",
+    )
+    .expect("observe the panel");
+    // A selection, a filter and a layer: none of them is shown by the portfolio.
+    page.eval("window.alatau.select('iconic-complex')")
+        .expect("select");
+    page.eval(
+        "(() => { const menu = document.querySelector('[data-testid=filter-cluster]'); \
+           menu.value = 'cluster-logistics'; \
+           menu.dispatchEvent(new Event('change', { bubbles: true })); return true; })()",
+    )
+    .expect("filter");
+    page.eval("document.querySelector('[data-testid=layer-labels]').click()")
+        .expect("labels off");
+    page.wait_for(
+        "(() => { const s = window.alatau.state(); return s.selection === 'iconic-complex' \
+           && s.filter.cluster === 'cluster-logistics' && !s.layers.includes('labels'); })()",
+        WAIT,
+    )
+    .expect("the state took all three");
+    let frame = page.state().expect("state")["frame"].as_u64().unwrap_or(0);
+    page.wait_for(
+        &format!("window.alatau.state().frame > {}", frame + 2),
+        WAIT,
+    )
+    .expect("frames after the changes");
+    assert_eq!(
+        page.eval("window.__portfolioMutations").expect("count"),
+        0,
+        "the portfolio is not touched by a selection, a filter or a layer"
+    );
+
+    // The keyboard presses the dollar button: the figures convert, the focus stays on it.
+    page.eval("document.querySelector('[data-currency=usd]').focus()")
+        .expect("focus the USD button");
+    page.tab().press_key("Enter").expect("press Enter");
+    page.wait_for(
+        "document.querySelector('[data-testid=portfolio-investment]').textContent.includes('$')",
+        WAIT,
+    )
+    .expect("the switch converts");
+    assert_eq!(
+        page.eval("document.activeElement?.getAttribute('data-currency') ?? 'nothing'")
+            .expect("focus"),
+        "usd",
+        "the keyboard focus is still on the pressed button"
+    );
+    assert!(
+        page.eval("window.__portfolioMutations")
+            .expect("count")
+            .as_u64()
+            .unwrap_or(0)
+            > 0,
+        "the currency is one of the portfolio's fields"
+    );
+}

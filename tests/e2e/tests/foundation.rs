@@ -53,6 +53,12 @@ fn the_city_renders_and_the_api_reports_state() {
         "{state}"
     );
     assert!(state["fps"].as_f64().is_some(), "{state}");
+    assert_eq!(
+        page.eval("typeof window.alatau.debug + ' ' + typeof window.__alatauBridge.debugPanic")
+            .expect("eval"),
+        "undefined undefined",
+        "the test hooks are not part of the visitor's API without ?debug=1"
+    );
 
     // The frame counter keeps moving: the canvas is alive, not frozen.
     let frame = state["frame"].as_u64().unwrap_or(0);
@@ -81,7 +87,7 @@ fn the_city_renders_and_the_api_reports_state() {
 #[test]
 fn a_forced_panic_shows_the_error_overlay_with_its_message() {
     let server = serve();
-    let page = open(&server, "/");
+    let page = open(&server, "/?debug=1");
     page.wait_ready().expect("ready");
     page.allow_console_errors();
     page.eval("window.alatau.debug.panic('e2e forced panic')")

@@ -6,7 +6,9 @@ use super::resort::add_resort_features;
 use super::rng::Rng;
 use super::{Area, Character, MassingPlan};
 use crate::geo::Local;
-use crate::geography::{A3_HIGHWAY, KASKELEN_RIVER, MALAYA_ALMATINKA_RIVER, TURKSIB_RAILWAY, local};
+use crate::geography::{
+    A3_HIGHWAY, KASKELEN_RIVER, MALAYA_ALMATINKA_RIVER, TURKSIB_RAILWAY, local,
+};
 use crate::polygon::{centroid, contains, distance_to_polyline, signed_distance};
 use crate::terrain::Landscape;
 

@@ -291,12 +291,25 @@ mod tests {
         let mut grown = snapshot.clone();
         let mut extra = grown.clusters[0].clone();
         extra.id = "cluster-new-test".into();
-        extra.footprint = extra.footprint.iter().map(|[lat, lon]| [lat + 0.001, lon + 0.001]).collect();
+        extra.footprint = extra
+            .footprint
+            .iter()
+            .map(|[lat, lon]| [lat + 0.001, lon + 0.001])
+            .collect();
         grown.clusters.insert(0, extra);
         let after = plan(&grown, &landscape);
-        for group in ["gate-district", "cluster-logistics", "cluster-tourism", "almaty"] {
+        for group in [
+            "gate-district",
+            "cluster-logistics",
+            "cluster-tourism",
+            "almaty",
+        ] {
             let of = |plan: &MassingPlan| -> Vec<Building> {
-                plan.buildings.iter().filter(|b| b.group == group).cloned().collect()
+                plan.buildings
+                    .iter()
+                    .filter(|b| b.group == group)
+                    .cloned()
+                    .collect()
             };
             assert_eq!(of(&before), of(&after), "{group} is unchanged");
         }

@@ -10,6 +10,7 @@ use bevy::asset::io::Reader;
 use bevy::asset::{AssetLoadError, AssetLoadFailedEvent, AssetLoader, LoadContext};
 use bevy::prelude::*;
 
+use super::phase::{AppPhase, LoadStep};
 use crate::model::snapshot::Snapshot;
 use crate::model::validate::{SnapshotErrors, load_snapshot};
 
@@ -22,12 +23,7 @@ pub(super) fn plugin(app: &mut App) {
     app.init_asset::<SnapshotAsset>()
         .register_asset_loader(SnapshotLoader)
         .add_systems(Startup, start_loading_snapshot)
-        .add_systems(
-            Update,
-            receive_snapshot.run_if(
-                not(resource_exists::<CityData>).and_then(not(resource_exists::<DataFailure>)),
-            ),
-        );
+        .add_systems(Update, receive_snapshot.run_if(in_state(LoadStep::Data)));
 }
 
 /// The validated snapshot, once loaded.
@@ -114,11 +110,14 @@ fn start_loading_snapshot(mut commands: Commands, server: Res<AssetServer>) {
     commands.insert_resource(SnapshotHandle(server.load(SNAPSHOT_PATH)));
 }
 
+/// The snapshot arrived: the city is built on it; or it was refused: the app has failed.
 fn receive_snapshot(
     mut commands: Commands,
     handle: Res<SnapshotHandle>,
     snapshots: Res<Assets<SnapshotAsset>>,
     mut failures: MessageReader<AssetLoadFailedEvent<SnapshotAsset>>,
+    mut next_step: ResMut<NextState<LoadStep>>,
+    mut next_phase: ResMut<NextState<AppPhase>>,
 ) {
     if let Some(snapshot) = snapshots.get(&handle.0) {
         info!(
@@ -127,12 +126,14 @@ fn receive_snapshot(
             snapshot.0.projects.len()
         );
         commands.insert_resource(CityData(Arc::clone(&snapshot.0)));
+        next_step.set(LoadStep::City);
         return;
     }
     if let Some(failure) = failures.read().last() {
         let message = describe_load_error(&failure.error);
         error!("{message}");
         commands.insert_resource(DataFailure { message });
+        next_phase.set(AppPhase::Failed);
     }
 }
 
@@ -149,11 +150,21 @@ fn describe_load_error(error: &AssetLoadError) -> String {
 /// The snapshot bundled with the app, validated, as [`CityData`]: the fixture of unit tests.
 #[cfg(test)]
 pub fn bundled_city_data() -> CityData {
-    let text = include_str!("../assets/data/alatau.json");
+    let text = include_str!("../../assets/data/alatau.json");
     match load_snapshot(SNAPSHOT_FILE_NAME, text) {
         Ok(snapshot) => CityData(Arc::new(snapshot)),
         Err(errors) => panic!("the bundled snapshot is invalid: {errors}"),
     }
+}
+
+/// Gives a headless test app the bundled snapshot as if it had just loaded: the city is built
+/// on it from the next frame.
+#[cfg(test)]
+pub fn provide_bundled_data(app: &mut App) {
+    app.insert_resource(bundled_city_data());
+    app.world_mut()
+        .resource_mut::<NextState<LoadStep>>()
+        .set(LoadStep::City);
 }
 
 #[cfg(test)]
@@ -172,7 +183,7 @@ mod tests {
             AssetSourceBuilder::new(move || Box::new(MemoryAssetReader { root: dir.clone() })),
         )
         .add_plugins((MinimalPlugins, AssetPlugin::default()))
-        .add_plugins(plugin);
+        .add_plugins((crate::world::tests::headless_world, plugin));
         app
     }
 
@@ -190,7 +201,7 @@ mod tests {
 
     #[test]
     fn the_bundled_snapshot_loads_into_city_data() {
-        let mut app = app_with_snapshot(include_str!("../assets/data/alatau.json"));
+        let mut app = app_with_snapshot(include_str!("../../assets/data/alatau.json"));
         run_until_settled(&mut app);
         let data = app.world().get_resource::<CityData>().expect("city data");
         assert_eq!(data.portfolio.projects, 44);
@@ -199,7 +210,7 @@ mod tests {
 
     #[test]
     fn a_truncated_snapshot_becomes_a_failure_naming_the_file() {
-        let text = include_str!("../assets/data/alatau.json");
+        let text = include_str!("../../assets/data/alatau.json");
         let mut app = app_with_snapshot(&text[..text.len() / 3]);
         run_until_settled(&mut app);
         let failure = app.world().get_resource::<DataFailure>().expect("failure");
@@ -210,5 +221,44 @@ mod tests {
             failure.message
         );
         assert!(!app.world().contains_resource::<CityData>());
+    }
+
+    fn phase(app: &App) -> AppPhase {
+        *app.world().resource::<State<AppPhase>>().get()
+    }
+
+    #[test]
+    fn a_refused_snapshot_puts_the_app_in_the_failed_phase() {
+        let text = include_str!("../../assets/data/alatau.json");
+        let mut app = app_with_snapshot(&text[..text.len() / 3]);
+        assert_eq!(phase(&app), AppPhase::Loading);
+        run_until_settled(&mut app);
+        app.update();
+        assert_eq!(phase(&app), AppPhase::Failed, "a data error fails the app");
+        assert!(
+            app.world().get_resource::<State<LoadStep>>().is_none(),
+            "no load step outside loading"
+        );
+    }
+
+    #[test]
+    fn a_good_snapshot_moves_loading_on_to_building_the_city() {
+        let mut app = app_with_snapshot(include_str!("../../assets/data/alatau.json"));
+        app.update();
+        assert_eq!(
+            *app.world().resource::<State<LoadStep>>().get(),
+            LoadStep::Data
+        );
+        run_until_settled(&mut app);
+        app.update();
+        assert_eq!(
+            phase(&app),
+            AppPhase::Loading,
+            "not ready before the city is built"
+        );
+        assert_eq!(
+            *app.world().resource::<State<LoadStep>>().get(),
+            LoadStep::City
+        );
     }
 }
