@@ -1,4 +1,5 @@
-//! The page's view models, each rebuilt only when the fields it shows change: the portfolio
+//! The page's view models, each rebuilt only when the fields it shows change (each builder
+//! checks its own inputs' change ticks, so no change is lost while the data is on its way): the portfolio
 //! from the data, the language and the currency; the info panel from those and the selection;
 //! the project table (the no-WebGL view) like the portfolio. `web/` copies a view into the page
 //! when it changes, so a new selection, filter, layer or tour step leaves the portfolio alone.
@@ -19,11 +20,7 @@ pub(super) fn plugin(app: &mut App) {
         .init_resource::<ProjectTablePanel>()
         .add_systems(
             Update,
-            (
-                build_portfolio_panel.run_if(portfolio_inputs_changed),
-                build_info_panel.run_if(info_inputs_changed),
-                build_project_table.run_if(portfolio_inputs_changed),
-            )
+            (build_portfolio_panel, build_info_panel, build_project_table)
                 .run_if(data_is_in)
                 .in_set(AppSystems::Render)
                 .in_set(PageViews),
@@ -46,31 +43,15 @@ pub struct InfoPanel(pub Option<RecordView>);
 #[derive(Resource, Debug, Default, Clone, PartialEq)]
 pub struct ProjectTablePanel(pub Option<ProjectTable>);
 
-/// Run condition: the data, the language or the currency changed.
-pub fn portfolio_inputs_changed(
-    data: Option<Res<CityData>>,
-    lang: Res<Language>,
-    currency: Res<ShownCurrency>,
-) -> bool {
-    data.is_some_and(|data| data.is_changed()) || lang.is_changed() || currency.is_changed()
-}
-
-/// Run condition: what the info panel shows changed (those, or the selection).
-pub fn info_inputs_changed(
-    data: Option<Res<CityData>>,
-    lang: Res<Language>,
-    currency: Res<ShownCurrency>,
-    selection: Res<Selection>,
-) -> bool {
-    portfolio_inputs_changed(data, lang, currency) || selection.is_changed()
-}
-
 fn build_portfolio_panel(
     data: Res<CityData>,
     lang: Res<Language>,
     currency: Res<ShownCurrency>,
     mut panel: ResMut<PortfolioPanel>,
 ) {
+    if !(data.is_changed() || lang.is_changed() || currency.is_changed()) {
+        return;
+    }
     panel.set_if_neq(PortfolioPanel(Some(PortfolioView::build(
         &data, lang.0, currency.0,
     ))));
@@ -83,6 +64,11 @@ fn build_info_panel(
     selection: Res<Selection>,
     mut panel: ResMut<InfoPanel>,
 ) {
+    let inputs_changed =
+        data.is_changed() || lang.is_changed() || currency.is_changed() || selection.is_changed();
+    if !inputs_changed {
+        return;
+    }
     let view = selection
         .0
         .as_deref()
@@ -96,6 +82,9 @@ fn build_project_table(
     currency: Res<ShownCurrency>,
     mut table: ResMut<ProjectTablePanel>,
 ) {
+    if !(data.is_changed() || lang.is_changed() || currency.is_changed()) {
+        return;
+    }
     table.set_if_neq(ProjectTablePanel(Some(ProjectTable::build(
         &data, lang.0, currency.0,
     ))));

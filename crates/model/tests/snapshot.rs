@@ -528,3 +528,34 @@ fn bundled_footprints_are_on_land_in_order_along_the_a3_and_the_gate_matches_its
         );
     }
 }
+
+#[test]
+fn an_unknown_building_character_names_its_path_and_the_choices() {
+    let mut value = bundled_value();
+    value["districts"][2]["character"] = json!("casino");
+    let error = only(errors_of(&value));
+    assert_eq!(error.path, "districts[2].character");
+    assert!(
+        error.message.contains("unknown variant `casino`")
+            && error.message.contains("`business-core`")
+            && error.message.contains("`resort`"),
+        "{}",
+        error.message
+    );
+    assert!(error.line.is_some());
+}
+
+#[test]
+fn every_area_has_a_building_character() {
+    let mut value = bundled_value();
+    if let Some(cluster) = value["clusters"][0].as_object_mut() {
+        cluster.remove("character");
+    }
+    let error = only(errors_of(&value));
+    assert_eq!(error.path, "clusters[0]");
+    assert!(
+        error.message.contains("missing field `character`"),
+        "{}",
+        error.message
+    );
+}
