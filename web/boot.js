@@ -197,6 +197,11 @@ const debug = Object.freeze({
   wasmMemoryBytes() {
     return wasmExports ? wasmExports.memory.buffer.byteLength : null;
   },
+  /** The ground point `{x, z}` under a viewport point, after the next frame (or null). */
+  groundAt(x, y) {
+    const api = bridge("debug.groundAt");
+    return new Promise((resolve) => api.groundAt(Number(x), Number(y), (json) => resolve(JSON.parse(json))));
+  },
 });
 
 window.alatau = Object.freeze({

@@ -1,8 +1,9 @@
 //! Direct manipulation of the camera goal: mouse drag and wheel, one- and two-finger touch, keys.
 //! Each frame the visitor does any of it emits one [`VisitorActivity`] per kind of input.
 //!
-//! Left drag orbits, right drag (or shift + left drag) pans, the wheel zooms towards the point
-//! under the cursor; one finger orbits, two fingers pan, pinch-zoom and twist to turn;
+//! Left drag orbits, right drag (or shift + left drag) pans, the wheel (and a trackpad pinch)
+//! zooms towards the point under the cursor; one finger orbits, two fingers pan, pinch-zoom and
+//! twist to turn, held exactly under the fingers (`model::gesture`);
 //! arrows/WASD pan, +/- zoom, Q/E rotate, Home resets.
 
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit};
@@ -15,12 +16,11 @@ use super::commands::CameraCommand;
 use super::orbit::OrbitCamera;
 use crate::AppSystems;
 use crate::model::camera_pose::CameraPose;
+use crate::model::gesture::{Finger, Lens, ORBIT_DEG_PER_PX, TouchGesture};
 use crate::world::activity::{ActivitySource, VisitorActivity};
 use crate::world::ground::Ground;
 use crate::world::phase::{AppPhase, DirectInput};
 
-/// Degrees of orbit per pixel dragged.
-const ORBIT_DEG_PER_PX: f32 = 0.25;
 /// Fraction of the orbit distance the target moves per pixel panned.
 const PAN_PER_PX: f32 = 0.0015;
 /// Zoom factor per wheel line (one notch).
@@ -33,7 +33,7 @@ const KEY_ROTATE_DEG_PER_S: f32 = 60.0;
 const KEY_ZOOM_PER_S: f32 = 2.5;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(
+    app.add_message::<TrackpadPinch>().add_systems(
         Update,
         (
             note_visitor_activity
@@ -42,6 +42,16 @@ pub(super) fn plugin(app: &mut App) {
             (steer_with_mouse, steer_with_touch, steer_with_keys).in_set(DirectInput),
         ),
     );
+}
+
+/// A trackpad pinch over the 3D view (the browser's wheel event with `ctrlKey`, which the page
+/// keeps from zooming the page): `delta_y_px` as the browser gives it, negative when spreading.
+/// It zooms towards the cursor by `exp(delta / 100)`, the scale the browser derived it from, so
+/// a pinch zooms as much as the fingers spread.
+#[derive(Message, Clone, Copy, Debug, PartialEq)]
+pub struct TrackpadPinch {
+    /// The wheel event's vertical delta, pixels.
+    pub delta_y_px: f32,
 }
 
 /// One [`VisitorActivity`] per kind of input the visitor used this frame: a press or a drag of
@@ -53,13 +63,17 @@ fn note_visitor_activity(
     scroll: Res<AccumulatedMouseScroll>,
     touches: Res<Touches>,
     keys: Res<ButtonInput<KeyCode>>,
+    mut pinches: MessageReader<TrackpadPinch>,
     mut activity: MessageWriter<VisitorActivity>,
 ) {
     let pressed = buttons.get_just_pressed().next().is_some();
     let dragged = buttons.get_pressed().next().is_some() && motion.delta != Vec2::ZERO;
     let used = [
         (pressed || dragged, ActivitySource::Pointer),
-        (scroll.delta != Vec2::ZERO, ActivitySource::Wheel),
+        (
+            scroll.delta != Vec2::ZERO || pinches.read().next().is_some(),
+            ActivitySource::Wheel,
+        ),
         (
             touches.iter().next().is_some() || touches.iter_just_released().next().is_some(),
             ActivitySource::Touch,
@@ -98,17 +112,6 @@ pub fn zoom_towards(pose: &CameraPose, factor: f32, (x, z): (f32, f32)) -> Camer
         ..zoomed
     }
     .clamped()
-}
-
-/// How far (degrees) two fingers turned between their previous and current positions, as a yaw
-/// change: the city turns with the fingers (clockwise on screen turns the heading anticlockwise).
-pub fn twist_deg(previous: (Vec2, Vec2), now: (Vec2, Vec2)) -> f32 {
-    let before = previous.1 - previous.0;
-    let after = now.1 - now.0;
-    if before.length() < 1.0 || after.length() < 1.0 {
-        return 0.0;
-    }
-    -before.angle_to(after).to_degrees()
 }
 
 /// Moves the target by `right` and `forward` fractions of the orbit distance, along the ground
@@ -158,11 +161,12 @@ fn steer_with_mouse(
     buttons: Res<ButtonInput<MouseButton>>,
     keys: Res<ButtonInput<KeyCode>>,
     motion: Res<AccumulatedMouseMotion>,
-    scroll: Res<AccumulatedMouseScroll>,
+    (scroll, mut pinches): (Res<AccumulatedMouseScroll>, MessageReader<TrackpadPinch>),
     windows: Query<&Window, With<PrimaryWindow>>,
     ground: Option<Res<Ground>>,
     mut cameras: Query<(&mut OrbitCamera, Option<(&Camera, &GlobalTransform)>)>,
 ) {
+    let pinched: f32 = pinches.read().map(|pinch| pinch.delta_y_px).sum();
     let shift = keys.any_pressed([KeyCode::ShiftLeft, KeyCode::ShiftRight]);
     let panning =
         buttons.pressed(MouseButton::Right) || (shift && buttons.pressed(MouseButton::Left));
@@ -171,7 +175,8 @@ fn steer_with_mouse(
         MouseScrollUnit::Line => scroll.delta.y,
         MouseScrollUnit::Pixel => scroll.delta.y / 100.0,
     };
-    if (!orbiting && !panning || motion.delta == Vec2::ZERO) && lines == 0.0 {
+    let zoom_by = ZOOM_PER_LINE.powf(-lines) * (pinched / 100.0).exp();
+    if (!orbiting && !panning || motion.delta == Vec2::ZERO) && zoom_by == 1.0 {
         return;
     }
     for (mut camera, view) in &mut cameras {
@@ -193,8 +198,8 @@ fn steer_with_mouse(
                 motion.delta.y * PAN_PER_PX,
             );
         }
-        if lines != 0.0 {
-            let factor = ZOOM_PER_LINE.powf(-lines);
+        if zoom_by != 1.0 {
+            let factor = zoom_by;
             let target_height = ground.as_ref().map_or(0.0, |g| g.height(goal.x, goal.z));
             goal = match view.and_then(|(lens, transform)| {
                 ground_under_cursor(&windows, lens, transform, target_height)
@@ -207,36 +212,49 @@ fn steer_with_mouse(
     }
 }
 
-fn steer_with_touch(touches: Res<Touches>, mut cameras: Query<&mut OrbitCamera>) {
-    let active: Vec<_> = touches.iter().collect();
-    let (orbit_by, pan_by, zoom_by, turn_by) = match active.as_slice() {
-        [one] => (one.delta(), Vec2::ZERO, 1.0, 0.0),
-        [a, b, ..] => {
-            let before = a.previous_position().distance(b.previous_position());
-            let now = a.position().distance(b.position());
-            let factor = if now > 1.0 && before > 1.0 {
-                before / now
-            } else {
-                1.0
-            };
-            let turn = twist_deg(
-                (a.previous_position(), b.previous_position()),
-                (a.position(), b.position()),
-            );
-            (Vec2::ZERO, (a.delta() + b.delta()) / 2.0, factor, turn)
-        }
-        [] => return,
+/// Fingers as direct manipulation (`model::gesture`): measured from where they went down, so a
+/// gesture is the same in one frame or sixty; the camera is held where the fingers put it.
+fn steer_with_touch(
+    touches: Res<Touches>,
+    windows: Query<&Window, With<PrimaryWindow>>,
+    ground: Option<Res<Ground>>,
+    mut cameras: Query<(&mut OrbitCamera, Option<&Projection>)>,
+    mut gesture: Local<TouchGesture>,
+) {
+    let finger = |touch: &bevy::input::touch::Touch| Finger {
+        id: touch.id(),
+        at: touch.position().to_array(),
+        went_down_at: touch.start_position().to_array(),
     };
-    for mut camera in &mut cameras {
-        camera.steer(|goal| {
-            let goal = orbit(
-                goal,
-                orbit_by.x * ORBIT_DEG_PER_PX + turn_by,
-                orbit_by.y * ORBIT_DEG_PER_PX,
-            );
-            let goal = pan(&goal, -pan_by.x * PAN_PER_PX, pan_by.y * PAN_PER_PX);
-            zoom(&goal, zoom_by)
-        });
+    let down: Vec<Finger> = touches.iter().map(finger).collect();
+    let lifted: Vec<Finger> = touches
+        .iter_just_released()
+        .chain(touches.iter_just_canceled())
+        .map(finger)
+        .collect();
+    if down.is_empty() && lifted.is_empty() && !gesture.is_active() {
+        return;
+    }
+    let Ok(window) = windows.single() else {
+        return;
+    };
+    for (mut camera, projection) in &mut cameras {
+        let fov_y_deg = match projection {
+            Some(Projection::Perspective(perspective)) => perspective.fov.to_degrees(),
+            _ => 40.0,
+        };
+        let goal = camera.goal;
+        let lens = Lens {
+            width: window.width(),
+            height: window.height(),
+            fov_y_deg,
+            ground_height_m: ground
+                .as_ref()
+                .map_or(0.0, |ground| ground.height(goal.x, goal.z).max(0.0)),
+        };
+        if let Some(pose) = gesture.update(goal, &down, &lifted, &lens) {
+            camera.cut_to(pose);
+        }
     }
 }
 
@@ -355,22 +373,6 @@ mod tests {
         // And the target never leaves the city.
         let edge = zoom_towards(&NORTH, 0.5, (1e9, 0.0));
         assert_eq!(edge.x, crate::model::camera_pose::TARGET_EXTENT_M);
-    }
-
-    #[test]
-    fn twisting_two_fingers_turns_the_view() {
-        let (a, b) = (Vec2::new(0.0, 0.0), Vec2::new(100.0, 0.0));
-        // Screen y points down: b moving down is a clockwise turn on screen.
-        let clockwise = twist_deg((a, b), (a, Vec2::new(100.0, 100.0)));
-        assert!((clockwise.abs() - 45.0).abs() < 1e-3, "{clockwise}");
-        let anticlockwise = twist_deg((a, b), (a, Vec2::new(100.0, -100.0)));
-        assert!((clockwise + anticlockwise).abs() < 1e-3);
-        assert_eq!(twist_deg((a, b), (a, b)), 0.0);
-        assert_eq!(
-            twist_deg((a, a), (a, b)),
-            0.0,
-            "fingers on one spot give no angle"
-        );
     }
 
     #[test]

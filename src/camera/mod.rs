@@ -3,7 +3,7 @@
 //! which emits visitor activity; it eases towards its goal.
 
 pub mod commands;
-mod controls;
+pub mod controls;
 mod orbit;
 
 pub use commands::{CameraCommand, MotionPreference};

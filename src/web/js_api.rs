@@ -83,6 +83,18 @@ fn install_bridge() {
         .is_some_and(|root| root.has_attribute("data-debug"));
     if debug {
         set(
+            "groundAt",
+            Closure::<dyn Fn(f64, f64, js_sys::Function)>::new(
+                |x: f64, y: f64, reply: js_sys::Function| {
+                    super::queue(super::PageEvent::GroundProbe(super::probe::GroundProbe {
+                        at: Vec2::new(x as f32, y as f32),
+                        reply,
+                    }));
+                },
+            )
+            .into_js_value(),
+        );
+        set(
             "debugPanic",
             Closure::<dyn Fn(String)>::new(|message: String| {
                 queue_intent(Intent::DebugPanic(message))

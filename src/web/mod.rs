@@ -14,6 +14,7 @@ mod layers;
 mod legend;
 mod lifecycle;
 mod portfolio;
+mod probe;
 mod search;
 mod share;
 mod url_hash;
@@ -27,6 +28,7 @@ use wasm_bindgen::closure::Closure;
 
 use crate::AppSystems;
 use crate::camera::MotionPreference;
+use crate::camera::controls::TrackpadPinch;
 use crate::state::Intent;
 use crate::world::activity::{ActivitySource, VisitorActivity};
 use crate::world::choices::Language;
@@ -41,8 +43,16 @@ pub(super) fn plugin(app: &mut App) {
         labels::plugin,
         layers::plugin,
         lifecycle::plugin,
+        probe::plugin,
     ))
-    .add_systems(Startup, (read_motion_preference, listen_for_context_loss))
+    .add_systems(
+        Startup,
+        (
+            read_motion_preference,
+            listen_for_context_loss,
+            listen_for_trackpad_pinches,
+        ),
+    )
     .add_systems(PostStartup, lighten_for_software_rendering);
 }
 
@@ -63,6 +73,7 @@ fn page_plugin(app: &mut App) {
         url_hash::plugin,
     ))
     .add_message::<PageSignal>()
+    .insert_non_send(probe::GroundProbes::default())
     .add_systems(Startup, listen_for_page_activity)
     .add_systems(Update, drain_page_events.in_set(AppSystems::ReadInput));
 }
@@ -85,6 +96,10 @@ enum PageEvent {
     Signal(PageSignal),
     /// The browser took the graphics context away.
     ContextLost,
+    /// A trackpad pinch over the 3D view (a wheel event with `ctrlKey`): its vertical delta.
+    TrackpadPinch(f32),
+    /// The browser suite asks where the ground is under a viewport point (`?debug=1`).
+    GroundProbe(probe::GroundProbe),
 }
 
 /// What a page control asks of the page's own systems (not of the app state).
@@ -116,6 +131,8 @@ fn drain_page_events(
     mut intents: MessageWriter<Intent>,
     mut activity: MessageWriter<VisitorActivity>,
     mut signals: MessageWriter<PageSignal>,
+    mut pinches: MessageWriter<TrackpadPinch>,
+    mut probes: NonSendMut<probe::GroundProbes>,
     mut next_phase: ResMut<NextState<AppPhase>>,
 ) {
     let mut active = false;
@@ -132,6 +149,10 @@ fn drain_page_events(
                 error!("the graphics context was lost");
                 next_phase.set(AppPhase::Failed);
             }
+            PageEvent::TrackpadPinch(delta_y_px) => {
+                pinches.write(TrackpadPinch { delta_y_px });
+            }
+            PageEvent::GroundProbe(probe) => probes.0.push(probe),
         }
     }
     if active {
@@ -173,6 +194,48 @@ fn listen_for_page_activity() {
         }
     }
     // The listener lives as long as the page.
+    listener.forget();
+}
+
+/// A trackpad pinch arrives as a wheel event with `ctrlKey`, which would zoom the whole page:
+/// over the 3D view it is kept from the page (and from the plain wheel path) and zooms the
+/// camera instead.
+fn listen_for_trackpad_pinches() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let canvas_id = crate::CANVAS_SELECTOR.trim_start_matches('#');
+    let listener =
+        Closure::<dyn Fn(web_sys::WheelEvent)>::new(move |event: web_sys::WheelEvent| {
+            let over_canvas = event
+                .target()
+                .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|element| element.id() == canvas_id);
+            if !event.ctrl_key() || !over_canvas {
+                return;
+            }
+            event.prevent_default();
+            event.stop_propagation();
+            // Lines (Firefox) to pixels, as browsers do for pixel-based scrolling.
+            let delta = match event.delta_mode() {
+                web_sys::WheelEvent::DOM_DELTA_LINE => event.delta_y() * 16.0,
+                _ => event.delta_y(),
+            };
+            queue(PageEvent::TrackpadPinch(delta as f32));
+        });
+    let options = web_sys::AddEventListenerOptions::new();
+    options.set_capture(true);
+    options.set_passive(false);
+    if window
+        .add_event_listener_with_callback_and_add_event_listener_options(
+            "wheel",
+            listener.as_ref().unchecked_ref(),
+            &options,
+        )
+        .is_err()
+    {
+        warn!("could not listen for trackpad pinches");
+    }
     listener.forget();
 }
 

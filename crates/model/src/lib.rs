@@ -8,6 +8,7 @@ pub mod flight;
 pub mod format;
 pub mod geo;
 pub mod geography;
+pub mod gesture;
 pub mod i18n;
 pub mod labels;
 pub mod lang;

@@ -255,6 +255,45 @@ impl Page {
         Ok(start.elapsed())
     }
 
+    /// Sends one real touch event through CDP (`Input.dispatchTouchEvent`): `kind` is
+    /// `start`, `move`, `end` or `cancel`; `fingers` are the touch points still on the screen
+    /// (id, x, y in CSS pixels).
+    pub fn touch(&self, kind: &str, fingers: &[(u32, f64, f64)]) -> Result<()> {
+        use headless_chrome::protocol::cdp::Input::{
+            DispatchTouchEvent, DispatchTouchEventTypeOption as Kind, TouchPoint,
+        };
+        let kind = match kind {
+            "start" => Kind::TouchStart,
+            "move" => Kind::TouchMove,
+            "end" => Kind::TouchEnd,
+            "cancel" => Kind::TouchCancel,
+            other => bail!("no touch event kind {other:?}"),
+        };
+        let touch_points = fingers
+            .iter()
+            .map(|&(id, x, y)| TouchPoint {
+                x,
+                y,
+                radius_x: None,
+                radius_y: None,
+                rotation_angle: None,
+                force: Some(1.0),
+                tangential_pressure: None,
+                tilt_x: None,
+                tilt_y: None,
+                twist: None,
+                id: Some(f64::from(id)),
+            })
+            .collect();
+        self.tab.call_method(DispatchTouchEvent {
+            Type: kind,
+            touch_points,
+            modifiers: None,
+            timestamp: None,
+        })?;
+        Ok(())
+    }
+
     /// `window.alatau.state()`.
     pub fn state(&self) -> Result<Value> {
         self.eval("window.alatau.state()")
