@@ -249,12 +249,21 @@ mod tests {
     /// Moves two fingers from `from` to `to` in `frames` equal steps (both down at frame 0),
     /// then lifts them; returns the last pose.
     fn two_finger_gesture(from: (Point, Point), to: (Point, Point), frames: usize) -> CameraPose {
+        let steps: Vec<f32> = (1..=frames).map(|k| k as f32 / frames as f32).collect();
+        two_finger_gesture_at(from, to, &steps)
+    }
+
+    /// The same, with the fingers at the fractions `steps` of the way in successive frames.
+    fn two_finger_gesture_at(
+        from: (Point, Point),
+        to: (Point, Point),
+        steps: &[f32],
+    ) -> CameraPose {
         let mut gesture = TouchGesture::default();
         let mut goal = START;
         let lerp =
             |a: Point, b: Point, t: f32| [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
-        for frame in 1..=frames {
-            let t = frame as f32 / frames as f32;
+        for &t in steps {
             let down = [
                 finger(1, from.0, lerp(from.0, to.0, t)),
                 finger(2, from.1, lerp(from.1, to.1, t)),
@@ -306,6 +315,17 @@ mod tests {
         let one = two_finger_gesture(from, to, 1);
         let sixty = two_finger_gesture(from, to, 60);
         assert!(one.approx_eq(&sixty), "{one:?} vs {sixty:?}");
+    }
+
+    #[test]
+    fn frames_of_different_lengths_give_the_same_gesture() {
+        let from = ([150.0, 250.0], [250.0, 230.0]);
+        let to = ([90.0, 280.0], [320.0, 200.0]);
+        // A long frame, then short ones, a stall (the same positions twice), and a jump.
+        let uneven = [0.6, 0.62, 0.65, 0.65, 0.9, 1.0];
+        let steady = two_finger_gesture(from, to, 30);
+        let jerky = two_finger_gesture_at(from, to, &uneven);
+        assert!(steady.approx_eq(&jerky), "{steady:?} vs {jerky:?}");
     }
 
     #[test]

@@ -256,8 +256,9 @@ impl Page {
     }
 
     /// Sends one real touch event through CDP (`Input.dispatchTouchEvent`): `kind` is
-    /// `start`, `move`, `end` or `cancel`; `fingers` are the touch points still on the screen
-    /// (id, x, y in CSS pixels).
+    /// `start`, `move`, `end` or `cancel`; `fingers` are touch points (id, x, y in CSS pixels):
+    /// for `start` and `move` every finger on the screen (a new id presses a finger), for `end`
+    /// the fingers that lift (none: all of them).
     pub fn touch(&self, kind: &str, fingers: &[(u32, f64, f64)]) -> Result<()> {
         use headless_chrome::protocol::cdp::Input::{
             DispatchTouchEvent, DispatchTouchEventTypeOption as Kind, TouchPoint,
@@ -291,6 +292,37 @@ impl Page {
             modifiers: None,
             timestamp: None,
         })?;
+        Ok(())
+    }
+
+    /// Sends one real wheel event through CDP at (x, y), with Ctrl held when `ctrl` (what a
+    /// trackpad pinch sends).
+    pub fn wheel(&self, x: f64, y: f64, delta_y: f64, ctrl: bool) -> Result<()> {
+        use headless_chrome::protocol::cdp::Input::{
+            DispatchMouseEvent, DispatchMouseEventTypeOption as Kind,
+        };
+        let event = |kind: Kind, delta: Option<f64>| DispatchMouseEvent {
+            Type: kind,
+            x,
+            y,
+            modifiers: Some(if ctrl { 2 } else { 0 }),
+            timestamp: None,
+            button: None,
+            buttons: None,
+            click_count: None,
+            force: None,
+            tangential_pressure: None,
+            tilt_x: None,
+            tilt_y: None,
+            twist: None,
+            delta_x: delta.map(|_| 0.0),
+            delta_y: delta,
+            pointer_Type: None,
+        };
+        // The pointer comes over the view first, as a real one does.
+        self.tab.call_method(event(Kind::MouseMoved, None))?;
+        self.tab
+            .call_method(event(Kind::MouseWheel, Some(delta_y)))?;
         Ok(())
     }
 

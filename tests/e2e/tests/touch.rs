@@ -2,7 +2,8 @@
 //! reused for every gesture. A pinch zooms by the ratio of the finger spreads and keeps the
 //! ground under the fingers' midpoint; a twist turns the heading by the fingers' angle; two
 //! fingers moving together pan; a gesture sent within one frame gives what the same gesture
-//! spread over many frames gives; a finger arriving or leaving mid-gesture causes no jump.
+//! spread over many frames gives; a finger arriving or leaving mid-gesture causes no jump; a
+//! trackpad pinch (a wheel event with Ctrl) zooms the view, not the page.
 
 use std::time::Duration;
 
@@ -169,12 +170,13 @@ fn touch_gestures_follow_the_fingers() {
         assert!((zoom - 1.0).abs() < 0.05, "a twist does not zoom: {zoom}");
     }
 
-    // Two fingers moving together pan, without zooming or turning.
+    // Two fingers moving together pan, without zooming or turning (on the canvas, below the
+    // toolbar).
     reset(&page);
     two_finger_gesture(
         &page,
-        [(1, 150.0, 150.0), (2, 250.0, 150.0)],
-        [(1, 150.0, 250.0), (2, 250.0, 250.0)],
+        [(1, 150.0, 220.0), (2, 250.0, 220.0)],
+        [(1, 150.0, 300.0), (2, 250.0, 300.0)],
         5,
         true,
     );
@@ -208,8 +210,8 @@ fn touch_gestures_follow_the_fingers() {
     let pinched = camera(&page);
     let zoom = number(&landed, "distance") / number(&pinched, "distance");
     assert!((zoom - 2.0).abs() <= 0.2, "then a 2x pinch: {zoom:.3}");
-    page.touch("end", &[(1, 140.0, 200.0)])
-        .expect("lift one finger");
+    page.touch("end", &[(2, 340.0, 200.0)])
+        .expect("lift the second finger");
     next_frames(&page);
     let lifted = camera(&page);
     assert_eq!(lifted, pinched, "lifting a finger moves nothing");
@@ -223,4 +225,30 @@ fn touch_gestures_follow_the_fingers() {
         "the remaining finger drags on from where it is: {orbit:.2}"
     );
     page.touch("end", &[]).expect("lift");
+
+    // A trackpad pinch (a wheel event with Ctrl) zooms the view by the browser's scale,
+    // exp(-delta / 100), and not the page.
+    reset(&page);
+    page.wheel(200.0, 200.0, -100.0 * 2_f64.ln(), true)
+        .expect("pinch on the trackpad");
+    next_frames(&page);
+    page.wait_for(
+        "(() => { const c = window.alatau.state().camera; \
+           return Math.abs(c.distance - window.__lastDistance) < 0.5 \
+             || (window.__lastDistance = c.distance, false); })()",
+        WAIT,
+    )
+    .expect("the zoom settles");
+    let pinched = camera(&page);
+    let zoom = START_DISTANCE / number(&pinched, "distance");
+    assert!(
+        (zoom - 2.0).abs() <= 0.2,
+        "a trackpad pinch to 2x zooms 2x: {zoom:.3}"
+    );
+    assert_eq!(
+        page.eval("window.visualViewport.scale")
+            .expect("page scale"),
+        1,
+        "the page itself is not zoomed"
+    );
 }
