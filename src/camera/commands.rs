@@ -99,6 +99,7 @@ fn apply_camera_commands(
                 to,
                 duration_s,
                 easing,
+                arc_m: 0.0,
             });
         }
     }

@@ -33,7 +33,7 @@ const KEY_ROTATE_DEG_PER_S: f32 = 60.0;
 const KEY_ZOOM_PER_S: f32 = 2.5;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_message::<TrackpadPinch>().add_systems(
+    app.add_systems(
         Update,
         (
             note_visitor_activity

@@ -15,7 +15,9 @@ pub(super) fn plugin(app: &mut App) {
     app.add_plugins((motion_plugin, orbit::plugin, controls::plugin));
 }
 
-/// Commands, flights and easing without the camera entity or the controls (headless tests).
+/// Commands, flights and easing without the camera entity or the controls (headless tests,
+/// and the data view, whose page still sends trackpad pinches).
 pub fn motion_plugin(app: &mut App) {
-    app.add_plugins((commands::plugin, orbit::motion_plugin));
+    app.add_message::<controls::TrackpadPinch>()
+        .add_plugins((commands::plugin, orbit::motion_plugin));
 }

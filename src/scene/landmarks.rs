@@ -132,3 +132,56 @@ fn mark_city_built(
         next_phase.set(AppPhase::Ready);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `mark_city_built` in a headless app whose data has just arrived (the city step).
+    fn app_building_the_city() -> App {
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, AssetPlugin::default()))
+            .add_plugins(crate::world::tests::headless_world)
+            .add_systems(Update, mark_city_built.run_if(in_state(LoadStep::City)));
+        crate::world::data::provide_bundled_data(&mut app);
+        app.update();
+        app
+    }
+
+    fn phase(app: &App) -> AppPhase {
+        *app.world().resource::<State<AppPhase>>().get()
+    }
+
+    fn landmark(app: &mut App, id: &str) -> Entity {
+        app.world_mut()
+            .spawn((
+                RecordId(id.to_owned()),
+                Landmark { model: "test.glb" },
+                WorldAssetRoot(Handle::default()),
+            ))
+            .id()
+    }
+
+    #[test]
+    fn the_app_is_ready_once_every_landmark_is_shown() {
+        let mut app = app_building_the_city();
+        let iconic = landmark(&mut app, "iconic-complex");
+        let kaist = landmark(&mut app, "kaist-kazakhstan");
+        app.world_mut().entity_mut(iconic).insert(LandmarkShown);
+        app.update();
+        app.update();
+        assert_eq!(
+            phase(&app),
+            AppPhase::Loading,
+            "one landmark is still loading: not ready"
+        );
+        app.world_mut().entity_mut(kaist).insert(LandmarkShown);
+        app.update();
+        app.update();
+        assert_eq!(phase(&app), AppPhase::Ready, "the city is built");
+        assert!(
+            app.world().get_resource::<State<LoadStep>>().is_none(),
+            "loading is over"
+        );
+    }
+}

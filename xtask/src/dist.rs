@@ -27,7 +27,7 @@ pub struct FileSize {
 
 /// Builds `dist/` and returns its path. `wasm_opt: false` skips wasm-opt (quicker, larger).
 pub fn run(wasm_opt: bool) -> Result<PathBuf> {
-    crate::validate_data::run(&crate::validate_data::bundled())?;
+    crate::validate_data::run_bundled()?;
     let bindings = site::build_bindings(
         Profile::Release,
         &paths::target_dir().join("bindgen-release"),

@@ -27,7 +27,7 @@ cargo xtask <command>
   shoot URL OUT.png [--size WxH] a screenshot of a running app, once the city is on screen
   bench                          the budget figures (sizes, time to ready, frames, memory);
                                  also written to docs/bench.md
-  validate-data [FILE]           check a data snapshot (default: assets/data/alatau.json)
+  validate-data [FILE]           check a snapshot or a tours.json (default: both bundled files)
   bake-models                    write the landmark models to assets/models/*.glb
 ";
 
@@ -73,10 +73,10 @@ fn run(args: Vec<String>) -> Result<()> {
         "validate-data" => {
             let file = args.positional("FILE").ok();
             args.finish()?;
-            let file = file
-                .map(std::path::PathBuf::from)
-                .unwrap_or_else(validate_data::bundled);
-            validate_data::run(&file)
+            match file {
+                Some(file) => validate_data::run(std::path::Path::new(&file)),
+                None => validate_data::run_bundled(),
+            }
         }
         "bake-models" => {
             args.finish()?;

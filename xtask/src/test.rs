@@ -18,9 +18,7 @@ pub fn run() -> Result<()> {
         eprintln!("<== {name}: {:.0} s", t.elapsed().as_secs_f64());
         Ok(())
     };
-    step("data snapshot", &mut || {
-        crate::validate_data::run(&crate::validate_data::bundled())
-    })?;
+    step("data snapshot", &mut || crate::validate_data::run_bundled())?;
     step("format", &mut || {
         tools::ensure_lint_components()?;
         cmd::run(&root, "cargo", &["fmt", "--all", "--", "--check"], &[])

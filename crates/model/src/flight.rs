@@ -45,7 +45,14 @@ pub struct Flight {
     pub duration_s: f32,
     /// How it spends its time.
     pub easing: Easing,
+    /// How far above the straight path the eye rises at mid-flight, metres (0: no arc).
+    pub arc_m: f32,
 }
+
+/// How far a tour's flight keeps above the tallest thing it passes, metres.
+pub const CLEARANCE_M: f32 = 60.0;
+/// A journey's arc rises by at least this share of the ground it covers.
+const ARC_PER_GROUND: f32 = 0.2;
 
 impl Flight {
     /// The pose `elapsed_s` seconds after take-off; exactly `to` once the flight is over.
@@ -57,7 +64,46 @@ impl Flight {
             return self.from;
         }
         let t = elapsed_s / self.duration_s;
-        self.from.lerp_towards(&self.to, self.easing.apply(t))
+        let mut pose = self.from.lerp_towards(&self.to, self.easing.apply(t));
+        if self.arc_m > 0.0 {
+            // Raise the eye along its own line of sight: the view keeps its angle.
+            let rise = self.arc_m * (std::f32::consts::PI * t).sin();
+            pose.distance += rise / pose.pitch.to_radians().sin().max(0.05);
+        }
+        pose
+    }
+
+    /// A flight that rises over what stands between its ends: at mid-flight the eye is at
+    /// least [`CLEARANCE_M`] above `tallest_m` (the tallest thing on the way) and above a share
+    /// of the ground covered, as a map's fly-to arcs out and in.
+    pub fn arcing(
+        from: CameraPose,
+        to: CameraPose,
+        duration_s: f32,
+        easing: Easing,
+        tallest_m: f32,
+    ) -> Flight {
+        let straight = Flight {
+            from,
+            to,
+            duration_s,
+            easing,
+            arc_m: 0.0,
+        };
+        let middle = from.lerp_towards(&to, 0.5);
+        let eye_height = middle.distance * middle.pitch.to_radians().sin();
+        let ground = (to.x - from.x).hypot(to.z - from.z);
+        let wanted = (tallest_m + CLEARANCE_M).max(ground * ARC_PER_GROUND);
+        Flight {
+            arc_m: (wanted - eye_height).max(0.0),
+            ..straight
+        }
+    }
+
+    /// The eye's height above the target at `elapsed_s`, metres.
+    pub fn eye_height_at(&self, elapsed_s: f32) -> f32 {
+        let pose = self.pose_at(elapsed_s);
+        pose.distance * pose.pitch.to_radians().sin()
     }
 
     /// Whether the flight has landed `elapsed_s` seconds after take-off.
@@ -109,6 +155,7 @@ mod tests {
             to: NEAR,
             duration_s: 2.0,
             easing: Easing::InOut,
+            arc_m: 0.0,
         };
         assert_eq!(flight.pose_at(0.0), FAR);
         assert_eq!(flight.pose_at(2.0), NEAR);
@@ -127,6 +174,55 @@ mod tests {
             ..flight
         };
         assert_eq!(cut.pose_at(0.0), NEAR, "no duration is a cut");
+    }
+
+    #[test]
+    fn a_flight_past_the_tower_rises_over_it_and_lands_exactly() {
+        // Low views on either side of the 272 m tower (the Iconic Complex's position).
+        let (tower_x, tower_z) = (-9_919.0, 27_665.0);
+        let west = CameraPose {
+            x: tower_x - 700.0,
+            z: tower_z,
+            distance: 400.0,
+            yaw: 90.0,
+            pitch: 10.0,
+        };
+        let east = CameraPose {
+            x: tower_x + 700.0,
+            yaw: 270.0,
+            ..west
+        };
+        let straight = Flight {
+            from: west,
+            to: east,
+            duration_s: 4.0,
+            easing: Easing::InOut,
+            arc_m: 0.0,
+        };
+        assert!(
+            straight.eye_height_at(2.0) < 272.0,
+            "the straight path would hit it"
+        );
+        let arcing = Flight::arcing(west, east, 4.0, Easing::InOut, 272.0);
+        let middle = arcing.eye_height_at(2.0);
+        assert!(
+            middle >= 272.0 + CLEARANCE_M - 0.5,
+            "mid-flight the eye clears it: {middle}"
+        );
+        let heights: Vec<f32> = (0..=40)
+            .map(|i| arcing.eye_height_at(i as f32 * 0.1))
+            .collect();
+        let peak = heights.iter().cloned().fold(0.0, f32::max);
+        assert!((peak - middle).abs() < 1.0, "it peaks in the middle");
+        assert_eq!(arcing.pose_at(0.0), west);
+        assert_eq!(arcing.pose_at(4.0), east);
+        // A long journey arcs out even over flat ground.
+        let far = CameraPose {
+            x: west.x + 20_000.0,
+            ..west
+        };
+        let long = Flight::arcing(west, far, 4.0, Easing::InOut, 0.0);
+        assert!(long.eye_height_at(2.0) >= 20_000.0 * ARC_PER_GROUND - 1.0);
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod record_view;
 pub mod search;
 pub mod snapshot;
 pub mod terrain;
+pub mod tour;
 pub mod url_state;
 pub mod validate;
 

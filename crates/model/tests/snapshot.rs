@@ -1,7 +1,10 @@
 //! The bundled snapshot, its JSON Schema, and how malformed snapshots are reported.
 
+mod common;
+
 use alatau_model::snapshot::Snapshot;
 use alatau_model::validate::{SnapshotError, load_snapshot};
+use common::assert_same_fields;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -131,52 +134,6 @@ fn the_bundled_snapshot_satisfies_the_json_schema() {
     let mut wrong = bundled_value();
     wrong["portfolio"]["projects"] = json!("44");
     assert!(schemas.validate(&wrong, index).is_err(), "wrong type");
-}
-
-/// Walks a serialised Rust value beside the schema: every object's keys must be exactly the
-/// schema's `properties`, so a field added to either side alone fails here.
-fn assert_same_fields(value: &Value, schema: &Value, root: &Value, path: &str) {
-    let resolve = |node: &Value| -> Value {
-        let mut node = node.clone();
-        loop {
-            if let Some(reference) = node.get("$ref").and_then(Value::as_str) {
-                let name = reference.trim_start_matches("#/$defs/");
-                node = root["$defs"][name].clone();
-            } else if let Some(options) = node.get("oneOf").and_then(Value::as_array) {
-                match options
-                    .iter()
-                    .find(|o| o.get("type") != Some(&json!("null")))
-                {
-                    Some(option) => node = option.clone(),
-                    None => return node,
-                }
-            } else {
-                return node;
-            }
-        }
-    };
-    let schema = resolve(schema);
-    match value {
-        Value::Object(map) => {
-            let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
-                panic!("{path}: the schema has no properties for an object");
-            };
-            let mut ours: Vec<&String> = map.keys().collect();
-            let mut theirs: Vec<&String> = properties.keys().collect();
-            ours.sort();
-            theirs.sort();
-            assert_eq!(ours, theirs, "{path}: Rust fields vs schema properties");
-            for (key, child) in map {
-                assert_same_fields(child, &properties[key], root, &format!("{path}.{key}"));
-            }
-        }
-        Value::Array(items) => {
-            for (index, item) in items.iter().enumerate() {
-                assert_same_fields(item, &schema["items"], root, &format!("{path}[{index}]"));
-            }
-        }
-        _ => {}
-    }
 }
 
 #[test]
