@@ -4,12 +4,13 @@
 //! feature folder. Input of every kind becomes an [`state::Intent`]; one system applies intents to
 //! the visitor's choices and sends camera commands; the scene, camera and the page only render
 //! what was chosen. The folders are layered, each using only those beneath it: `model`, then
-//! [`world`], then [`scene`] and [`camera`], then [`state`] and [`selection`], then `web`.
+//! [`world`], then [`scene`] and [`camera`], then [`state`], then [`selection`], then [`tour`], then `web`.
 
 pub mod camera;
 pub mod scene;
 pub mod selection;
 pub mod state;
+pub mod tour;
 #[cfg(target_arch = "wasm32")]
 mod web;
 pub mod world;
@@ -47,6 +48,7 @@ impl Plugin for AppPlugin {
             scene::plugin,
             camera::plugin,
             selection::plugin,
+            tour::plugin,
         ));
         #[cfg(target_arch = "wasm32")]
         app.add_plugins(web::plugin);

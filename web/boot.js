@@ -224,6 +224,14 @@ window.alatau = Object.freeze({
   flyTo(id) {
     bridge("flyTo").flyTo(String(id));
   },
+  /** Starts the guided tour `id` (at `step` from 0), playing. */
+  startTour(id, step) {
+    bridge("startTour").startTour(String(id), step == null ? null : Number(step));
+  },
+  /** Ends the guided tour; the visitor explores from where the camera is. */
+  stopTour() {
+    bridge("stopTour").stopTour();
+  },
   /** Flies back to the whole-city overview. */
   resetView() {
     bridge("resetView").resetView();

@@ -34,6 +34,16 @@ pub enum CameraCommand {
         /// How the flight spends its time.
         easing: Easing,
     },
+    /// Fly to `to` over `duration_s` seconds on an arc that keeps the eye above `tallest_m`
+    /// (the tallest thing on the way) and rises with the ground covered: a tour's flight.
+    FlyOver {
+        /// Where to.
+        to: CameraPose,
+        /// How long, seconds.
+        duration_s: f32,
+        /// Height the path must clear, metres.
+        tallest_m: f32,
+    },
     /// Jump to a pose at once.
     Cut(CameraPose),
     /// Fly to frame a circle of `radius_m` round `(x, z)`, keeping the heading.
@@ -76,6 +86,26 @@ fn apply_camera_commands(
             let (to, duration_s, easing) = match *command {
                 CameraCommand::Cut(pose) => {
                     camera.cut_to(pose.clamped());
+                    continue;
+                }
+                CameraCommand::FlyOver {
+                    to,
+                    duration_s,
+                    tallest_m,
+                } => {
+                    let to = to.clamped();
+                    if motion.reduced || duration_s <= 0.0 {
+                        camera.cut_to(to);
+                    } else {
+                        let from = camera.current;
+                        camera.fly(Flight::arcing(
+                            from,
+                            to,
+                            duration_s,
+                            Easing::InOut,
+                            tallest_m,
+                        ));
+                    }
                     continue;
                 }
                 CameraCommand::Fly {

@@ -74,6 +74,28 @@ fn install_bridge() {
             .into_js_value(),
     );
     set(
+        "startTour",
+        Closure::<dyn Fn(String, JsValue)>::new(|id: String, step: JsValue| {
+            let step = step
+                .as_f64()
+                .filter(|step| *step >= 0.0)
+                .map_or(0, |step| step as usize);
+            super::queue(super::PageEvent::Tour(crate::tour::TourCommand::Start {
+                id,
+                step,
+                playing: true,
+            }));
+        })
+        .into_js_value(),
+    );
+    set(
+        "stopTour",
+        Closure::<dyn Fn()>::new(|| {
+            super::queue(super::PageEvent::Tour(crate::tour::TourCommand::Stop));
+        })
+        .into_js_value(),
+    );
+    set(
         "resetView",
         Closure::<dyn Fn()>::new(|| queue_intent(Intent::ResetView)).into_js_value(),
     );
@@ -137,6 +159,7 @@ fn publish_state(
     frames: Res<FrameCount>,
     time: Res<Time>,
     scene: SceneView,
+    playback: Option<Res<crate::tour::TourPlayback>>,
     mut smoothed_fps: Local<f64>,
 ) {
     let dt = f64::from(time.delta_secs());
@@ -151,6 +174,12 @@ fn publish_state(
     let camera = cameras.iter().next().map(|camera| camera.current);
     let mut json = public_state(&choices.gather(), camera.as_ref(), frames.0, *smoothed_fps);
     json["scene"] = scene.summary();
+    json["playing"] = serde_json::json!(
+        playback
+            .as_ref()
+            .and_then(|playback| playback.now.as_ref())
+            .map(|now| now.playing)
+    );
     let json = json.to_string();
     PUBLISHED_STATE.with_borrow_mut(|published| *published = json);
 }

@@ -17,6 +17,7 @@ mod portfolio;
 mod probe;
 mod search;
 mod share;
+mod tours;
 mod url_hash;
 
 use std::cell::RefCell;
@@ -44,6 +45,7 @@ pub(super) fn plugin(app: &mut App) {
         layers::plugin,
         lifecycle::plugin,
         probe::plugin,
+        tours::plugin,
     ))
     .add_systems(
         Startup,
@@ -73,6 +75,8 @@ fn page_plugin(app: &mut App) {
         url_hash::plugin,
     ))
     .add_message::<PageSignal>()
+    // The data view has no tour player; its page may still ask for a tour (and is ignored).
+    .add_message::<crate::tour::TourCommand>()
     .insert_non_send(probe::GroundProbes::default())
     .add_systems(Startup, listen_for_page_activity)
     .add_systems(Update, drain_page_events.in_set(AppSystems::ReadInput));
@@ -100,6 +104,8 @@ enum PageEvent {
     TrackpadPinch(f32),
     /// The browser suite asks where the ground is under a viewport point (`?debug=1`).
     GroundProbe(probe::GroundProbe),
+    /// A tour control: the page's buttons and keys, a `tour=` link, the API.
+    Tour(crate::tour::TourCommand),
 }
 
 /// What a page control asks of the page's own systems (not of the app state).
@@ -133,6 +139,7 @@ fn drain_page_events(
     mut signals: MessageWriter<PageSignal>,
     mut pinches: MessageWriter<TrackpadPinch>,
     mut probes: NonSendMut<probe::GroundProbes>,
+    mut tour_commands: MessageWriter<crate::tour::TourCommand>,
     mut next_phase: ResMut<NextState<AppPhase>>,
 ) {
     let mut active = false;
@@ -153,6 +160,9 @@ fn drain_page_events(
                 pinches.write(TrackpadPinch { delta_y_px });
             }
             PageEvent::GroundProbe(probe) => probes.0.push(probe),
+            PageEvent::Tour(command) => {
+                tour_commands.write(command);
+            }
         }
     }
     if active {

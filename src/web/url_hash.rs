@@ -1,4 +1,4 @@
-//! Keeps the URL hash and the app state in step: a link restores language, selection and camera on load
+//! Keeps the URL hash and the app state in step: a link restores language, selection, tour step and camera on load
 //! and on `hashchange`; the app writes its state back with `history.replaceState`, throttled.
 //! Malformed entries are ignored with a console warning.
 
@@ -39,6 +39,14 @@ fn queue_intents_from_hash(hash: &str) {
     if let Some(pose) = link.cam {
         queue_intent(Intent::SetCamera(pose));
     }
+    if let Some(id) = link.tour {
+        // A shared tour link lands on its step, paused.
+        super::queue(super::PageEvent::Tour(crate::tour::TourCommand::Start {
+            id,
+            step: link.step.map_or(0, |step| step as usize),
+            playing: false,
+        }));
+    }
     if let Some(id) = link.select {
         // A link with its own camera keeps it; otherwise the view flies to the selection.
         queue_intent(Intent::Select {
@@ -75,8 +83,9 @@ pub(super) fn hash_of(state: &ExplorerState, camera: Option<&OrbitCamera>) -> St
     UrlState {
         lang: Some(state.lang),
         select: state.selection.clone(),
+        tour: state.tour.tour.clone(),
+        step: state.tour.step.map(|step| step as u32),
         cam: camera.map(|camera| camera.current),
-        ..default()
     }
     .to_hash()
 }

@@ -1,5 +1,5 @@
 //! What the scene, the camera and everything above them stand on: the app's phases and modes,
-//! the data snapshot, the ground, the palette, the visitor's choices (one resource per field)
+//! the data snapshot and the tours, the ground, the palette, the visitor's choices (one resource per field)
 //! and the visitor-activity message. Uses only `model`.
 
 pub mod activity;
@@ -8,6 +8,7 @@ pub mod data;
 pub mod ground;
 pub mod palette;
 pub mod phase;
+pub mod tours;
 
 use bevy::prelude::*;
 
@@ -17,6 +18,7 @@ pub(super) fn plugin(app: &mut App) {
     app.add_plugins((
         phase::plugin,
         data::plugin,
+        tours::plugin,
         choices::plugin,
         activity::plugin,
     ));

@@ -113,6 +113,28 @@ pub enum Key {
     LayerRoads,
     /// The terrain exaggeration menu.
     TerrainRelief,
+    /// The tours button and the heading of the tour list.
+    Tours,
+    /// The tour caption's position: `{n}` and `{total}`.
+    TourStep,
+    /// The tour caption's previous-step button.
+    TourPrevious,
+    /// The tour caption's next-step button.
+    TourNext,
+    /// The play button of a paused tour.
+    TourPlay,
+    /// The pause button of a playing tour.
+    TourPause,
+    /// The play button after the visitor took the camera (flies back to the step).
+    TourResume,
+    /// The button that ends the tour.
+    TourExit,
+    /// The tour list when the tours file was refused.
+    ToursOff,
+    /// Said on the caption when the visitor's own input paused the tour.
+    TourPausedByVisitor,
+    /// The presenter's notes, on the caption in the presenter console.
+    PresenterNotes,
 }
 
 /// The string for `key` in `lang`.
@@ -199,6 +221,29 @@ pub fn text(key: Key, lang: Lang) -> &'static str {
         Key::KindProject => ["Project", "Проект", "Жоба"],
         Key::Timeline => ["Timeline", "Хронология", "Хронология"],
         Key::Close => ["Close", "Закрыть", "Жабу"],
+        Key::Tours => ["Tours", "Туры", "Турлар"],
+        Key::TourStep => [
+            "Step {n} of {total}",
+            "Шаг {n} из {total}",
+            "{total} қадамның {n}-қадамы",
+        ],
+        Key::TourPrevious => ["Previous", "Назад", "Алдыңғы"],
+        Key::TourNext => ["Next", "Далее", "Келесі"],
+        Key::TourPlay => ["Play", "Воспроизвести", "Ойнату"],
+        Key::TourPause => ["Pause", "Пауза", "Кідірту"],
+        Key::TourResume => ["Resume", "Продолжить", "Жалғастыру"],
+        Key::TourExit => ["Exit tour", "Выйти из тура", "Турдан шығу"],
+        Key::ToursOff => [
+            "Tours are not available:",
+            "Туры недоступны:",
+            "Турлар қолжетімсіз:",
+        ],
+        Key::TourPausedByVisitor => [
+            "Paused while you look around",
+            "Пауза, пока вы осматриваетесь",
+            "Сіз айналаны қарап жатқанда кідіртілді",
+        ],
+        Key::PresenterNotes => ["Presenter notes", "Заметки докладчика", "Баяндамашы жазбалары"],
         Key::Language => ["Language", "Язык", "Тіл"],
         Key::Search => ["Search", "Поиск", "Іздеу"],
         Key::SearchPlaceholder => ["Find a district or project", "Найти район или проект", "Аудан не жобаны табу"],
@@ -238,7 +283,18 @@ pub fn fill(template: &str, name: &str, value: &str) -> String {
 mod tests {
     use super::*;
 
-    const KEYS: [Key; 53] = [
+    const KEYS: [Key; 64] = [
+        Key::Tours,
+        Key::TourStep,
+        Key::TourPrevious,
+        Key::TourNext,
+        Key::TourPlay,
+        Key::TourPause,
+        Key::TourResume,
+        Key::TourExit,
+        Key::ToursOff,
+        Key::TourPausedByVisitor,
+        Key::PresenterNotes,
         Key::PortfolioTitle,
         Key::Projects,
         Key::Investment,

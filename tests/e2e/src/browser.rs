@@ -326,6 +326,43 @@ impl Page {
         Ok(())
     }
 
+    /// Drags with the left mouse button from `from` to `to` (CSS pixels) in a few real moves.
+    pub fn drag(&self, from: (f64, f64), to: (f64, f64)) -> Result<()> {
+        use headless_chrome::protocol::cdp::Input::{
+            DispatchMouseEvent, DispatchMouseEventTypeOption as Kind, MouseButton,
+        };
+        let event = |kind: Kind, (x, y): (f64, f64), pressed: bool| DispatchMouseEvent {
+            Type: kind,
+            x,
+            y,
+            modifiers: None,
+            timestamp: None,
+            button: Some(MouseButton::Left),
+            buttons: Some(u32::from(pressed)),
+            click_count: Some(1),
+            force: None,
+            tangential_pressure: None,
+            tilt_x: None,
+            tilt_y: None,
+            twist: None,
+            delta_x: None,
+            delta_y: None,
+            pointer_Type: None,
+        };
+        self.tab.call_method(event(Kind::MouseMoved, from, false))?;
+        self.tab
+            .call_method(event(Kind::MousePressed, from, true))?;
+        for step in 1..=5 {
+            let t = f64::from(step) / 5.0;
+            let at = (from.0 + (to.0 - from.0) * t, from.1 + (to.1 - from.1) * t);
+            self.tab.call_method(event(Kind::MouseMoved, at, true))?;
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.tab
+            .call_method(event(Kind::MouseReleased, to, false))?;
+        Ok(())
+    }
+
     /// `window.alatau.state()`.
     pub fn state(&self) -> Result<Value> {
         self.eval("window.alatau.state()")
