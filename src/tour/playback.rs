@@ -181,6 +181,7 @@ fn run_tour_commands(
     mut step: StepContext,
 ) {
     for command in std::mem::take(&mut pending.0) {
+        info!("tour: {command:?}");
         match command {
             TourCommand::Start {
                 id,
@@ -265,6 +266,7 @@ fn pause_when_the_visitor_steers(
     if let (true, Some(now)) = (steered, playback.now.as_mut())
         && !now.paused_by_visitor
     {
+        info!("tour {}: paused, the visitor took the camera", now.tour);
         now.playing = false;
         now.paused_by_visitor = true;
     }

@@ -39,7 +39,7 @@ pub(super) fn plugin(app: &mut App) {
             translate_tours_button.run_if(language_changed),
             render_tour_list.run_if(
                 language_changed
-                    .or_eager(resource_changed::<TourData>)
+                    .or_eager(resource_exists_and_changed::<TourData>)
                     .or_eager(resource_added::<TourFailure>),
             ),
             render_caption,

@@ -123,10 +123,28 @@ fn a_tour_plays_steps_pauses_for_the_visitor_and_follows_links_and_languages() {
     page.wait_for("window.alatau.state().playing === true", WAIT)
         .expect("Space plays");
 
-    // A drag on the view pauses the tour; Resume goes on.
-    page.drag((450.0, 250.0), (530.0, 250.0)).expect("drag");
-    page.wait_for("window.alatau.state().playing === false", WAIT)
-        .expect("the drag pauses the tour");
+    // A drag on the view (where no label or panel lies over it) pauses the tour; Resume
+    // goes on.
+    let free = page
+        .eval(
+            "(() => { for (let y = 250; y < 380; y += 20) for (let x = 450; x < 520; x += 20) \
+               if (document.elementFromPoint(x, y)?.id === 'alatau-canvas' \
+                   && document.elementFromPoint(x + 60, y)?.id === 'alatau-canvas') return [x, y]; \
+               return null; })()",
+        )
+        .expect("a free spot on the view");
+    let (x, y) = (
+        free[0].as_f64().expect("a free spot"),
+        free[1].as_f64().expect("a free spot"),
+    );
+    let yaw_before = state(&page)["camera"]["yaw"].as_f64().unwrap_or(0.0);
+    page.drag((x, y), (x + 60.0, y)).expect("drag");
+    if let Err(error) = page.wait_for("window.alatau.state().playing === false", WAIT) {
+        panic!(
+            "the drag at ({x}, {y}) pauses the tour: {error}; state {}, yaw before {yaw_before}",
+            state(&page)
+        );
+    }
     let resume = page.text_of("tour-play").expect("play button");
     assert_eq!(resume, "Resume", "the play button offers to resume");
     click(&page, "tour-play");
@@ -185,6 +203,14 @@ fn a_tour_caption_fits_a_phone() {
     page.wait_for("window.alatau.state().step === 1", WAIT)
         .expect("the linked step");
     assert_eq!(caption_title(&page), "Gate District");
+    // The camera flies to the step even though the tour is paused.
+    page.wait_for(
+        "(() => { const c = window.alatau.state().camera; \
+           const still = window.__lastPose === JSON.stringify(c); window.__lastPose = JSON.stringify(c); \
+           return still && c.distance < 20000 && c.z > 20000; })()",
+        WAIT,
+    )
+    .expect("the camera reaches the Gate District and rests");
     let inside = page
         .eval(
             "(() => { const r = document.querySelector('[data-testid=\"tour-caption\"]').getBoundingClientRect(); \
@@ -226,7 +252,7 @@ fn an_invalid_tours_file_leaves_the_city_working_and_names_the_file() {
     let message = page.text_of("tours-off").expect("message");
     assert!(message.contains("atlantis"), "and the error: {message}");
     assert!(
-        page.is_visible("error-overlay").expect("overlay") == false,
+        !page.is_visible("error-overlay").expect("overlay"),
         "no error overlay: the city works"
     );
     page.eval("window.alatau.select('kaist-kazakhstan')")
