@@ -123,8 +123,14 @@ fn a_tour_plays_steps_pauses_for_the_visitor_and_follows_links_and_languages() {
     page.wait_for("window.alatau.state().playing === true", WAIT)
         .expect("Space plays");
 
-    // A drag on the view (where no label or panel lies over it) pauses the tour; Resume
-    // goes on.
+    // A drag on the view (where no label or panel lies over it: the labels follow the camera,
+    // so first let it arrive and rest) pauses the tour; Resume goes on.
+    page.wait_for(
+        "(() => { const c = JSON.stringify(window.alatau.state().camera); \
+           const still = window.__restingPose === c; window.__restingPose = c; return still; })()",
+        WAIT,
+    )
+    .expect("the camera rests on step 1");
     let free = page
         .eval(
             "(() => { for (let y = 250; y < 380; y += 20) for (let x = 450; x < 520; x += 20) \
