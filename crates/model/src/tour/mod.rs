@@ -1,8 +1,10 @@
 //! Guided tours: the types of `assets/data/tours.json` ([`ToursFile`]), read and checked
 //! against the snapshot by [`load_tours`] (syntax, types and domain rules with file, line and
 //! JSON path, as for the snapshot), the caption-figures rule ([`figures`]: a caption carries no
-//! number the snapshot does not hold) and playback as a pure function of time ([`playback`]).
+//! number the snapshot does not hold), playback as a pure function of time ([`playback`]), and
+//! the presenter console's messages and timing ([`console`]).
 
+pub mod console;
 pub mod figures;
 pub mod playback;
 mod rules;
