@@ -2,20 +2,26 @@
 //! start, step through, pause and stop a tour of `world::tours::TourData`; playback sends the
 //! camera commands and intents of each step, keeps `world::choices::TourPosition` and
 //! [`TourPlayback`] up to date, puts the app in `AppMode::Tour`, and pauses when the visitor
-//! takes the camera (a drag, a pinch, the wheel, keys on the view).
+//! takes the camera (a drag, a pinch, the wheel, keys on the view). With a presenter console
+//! ([`ConsoleLink`]), the presenter's window follows the audience's tour instead of keeping its
+//! own time.
 
+mod console;
 mod playback;
 
+pub use console::ConsoleLink;
 pub use playback::{Playing, TourPlayback};
+
+use crate::model::tour::console::TourStatus;
 
 use bevy::prelude::*;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_plugins(playback::plugin);
+    app.add_plugins((console::plugin, playback::plugin));
 }
 
 /// Something asked of the tour player.
-#[derive(Message, Clone, Debug, PartialEq, Eq)]
+#[derive(Message, Clone, Debug, PartialEq)]
 pub enum TourCommand {
     /// Start the tour `id` at `step` (from 0), playing or paused (a shared link lands paused).
     Start {
@@ -34,4 +40,7 @@ pub enum TourCommand {
     Previous,
     /// Play or pause; after the visitor took the camera, resume: fly back to the step and go on.
     TogglePlay,
+    /// The presenter's window catches up with the audience's tour (its step, play state and
+    /// clocks).
+    Follow(TourStatus),
 }

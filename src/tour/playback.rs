@@ -2,12 +2,13 @@
 //! so a `tour=` link can wait for them), begins each step (its camera command, its selection,
 //! filter and layers as intents, its place in `TourPosition`), counts its arrival and hold
 //! (`model::tour::playback`), turns slowly where a step orbits, goes on to the next step, and
-//! pauses when the visitor takes the camera.
+//! pauses when the visitor takes the camera. A presenter's window that follows the audience's
+//! takes each step from the audience's status and keeps no time of its own.
 
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 
-use super::TourCommand;
+use super::{ConsoleLink, TourCommand};
 use crate::AppSystems;
 use crate::camera::{CameraCommand, OrbitCamera};
 use crate::model::camera_pose::CameraPose;
@@ -67,10 +68,29 @@ pub struct Playing {
     pub paused_by_visitor: bool,
     /// Seconds since the step began (counted while playing).
     pub elapsed_s: f32,
+    /// Seconds since the tour began (the talk's clock: it runs while paused too).
+    pub tour_elapsed_s: f32,
     /// Seconds the camera takes to arrive.
     pub arrival_s: f32,
     /// Seconds the step holds after arriving.
     pub hold_s: f32,
+}
+
+impl Playing {
+    /// Step `step` of a tour of `steps` steps, before it begins.
+    fn start(tour: String, step: usize, steps: usize, playing: bool) -> Playing {
+        Playing {
+            tour,
+            step,
+            steps,
+            playing,
+            paused_by_visitor: false,
+            elapsed_s: 0.0,
+            tour_elapsed_s: 0.0,
+            arrival_s: 0.0,
+            hold_s: 0.0,
+        }
+    }
 }
 
 /// Commands that came before the app was ready or the tours were in.
@@ -202,19 +222,46 @@ fn run_tour_commands(
                     );
                     continue;
                 }
-                let mut now = Playing {
-                    tour: id,
-                    step: at,
-                    steps: tour.steps.len(),
-                    playing,
-                    paused_by_visitor: false,
-                    elapsed_s: 0.0,
-                    arrival_s: 0.0,
-                    hold_s: 0.0,
-                };
+                let mut now = Playing::start(id, at, tour.steps.len(), playing);
                 step.begin(&mut now, tour);
                 playback.now = Some(now);
                 next_mode.set(AppMode::Tour);
+            }
+            TourCommand::Follow(status) => {
+                let Some(id) = status.tour.clone() else {
+                    if playback.now.take().is_some() {
+                        next_mode.set(AppMode::Explore);
+                        step.position.set_if_neq(TourPosition::default());
+                    }
+                    continue;
+                };
+                let same_step = playback
+                    .now
+                    .as_ref()
+                    .is_some_and(|now| now.tour == id && now.step == status.step);
+                if !same_step {
+                    let Some(tour) = tours.tour(&id) else {
+                        warn!("the audience plays tour `{id}`, which this window does not have");
+                        continue;
+                    };
+                    if status.step >= tour.steps.len() {
+                        warn!(
+                            "the audience is on step {} of `{id}`, past its end here",
+                            status.step
+                        );
+                        continue;
+                    }
+                    let mut now = Playing::start(id, status.step, tour.steps.len(), status.playing);
+                    step.begin(&mut now, tour);
+                    playback.now = Some(now);
+                    next_mode.set(AppMode::Tour);
+                }
+                if let Some(now) = playback.now.as_mut() {
+                    now.playing = status.playing;
+                    now.paused_by_visitor = false;
+                    now.elapsed_s = status.step_elapsed_s;
+                    now.tour_elapsed_s = status.tour_elapsed_s;
+                }
             }
             TourCommand::Stop => {
                 if playback.now.take().is_some() {
@@ -259,10 +306,15 @@ fn tour_ids(tours: &TourData) -> Vec<&str> {
 fn pause_when_the_visitor_steers(
     mut activity: MessageReader<VisitorActivity>,
     mut playback: ResMut<TourPlayback>,
+    link: Res<ConsoleLink>,
 ) {
     let steered = activity
         .read()
         .any(|VisitorActivity(source)| *source != ActivitySource::Page);
+    // The presenter may look round in the console's preview: the audience's tour goes on.
+    if link.follows_the_audience() {
+        return;
+    }
     if let (true, Some(now)) = (steered, playback.now.as_mut())
         && !now.paused_by_visitor
     {
@@ -275,19 +327,21 @@ fn pause_when_the_visitor_steers(
 fn advance_the_tour(
     time: Res<Time>,
     tours: Res<TourData>,
+    link: Res<ConsoleLink>,
     mut playback: ResMut<TourPlayback>,
     mut step: StepContext,
 ) {
     let Some(now) = playback.now.as_mut() else {
         return;
     };
+    let dt = time.delta_secs();
+    now.tour_elapsed_s += dt;
     if !now.playing {
         return;
     }
     let Some(tour) = tours.tour(&now.tour) else {
         return;
     };
-    let dt = time.delta_secs();
     now.elapsed_s += dt;
     match phase_at(now.elapsed_s, now.arrival_s, now.hold_s) {
         StepPhase::Arriving { .. } => {}
@@ -301,6 +355,8 @@ fn advance_the_tour(
                 step.camera.write(CameraCommand::Cut(pose));
             }
         }
+        // A follower waits for the audience's window to move on.
+        StepPhase::Over if link.follows_the_audience() => {}
         StepPhase::Over if now.step + 1 < now.steps => {
             now.step += 1;
             step.begin(now, tour);
@@ -316,6 +372,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::model::tour::console::TourStatus;
     use crate::world::choices::Selection;
 
     /// The player in a ready headless app with the bundled data and tours, the camera's motion
@@ -463,6 +520,63 @@ mod tests {
             resumed.elapsed_s < 1.5,
             "resume flies back to the step: {resumed:?}"
         );
+    }
+
+    #[test]
+    fn a_presenter_window_follows_the_audience_and_plays_alone_once_it_is_gone() {
+        let mut app = app();
+        *app.world_mut().resource_mut::<ConsoleLink>() = ConsoleLink {
+            presenter: true,
+            peer: true,
+        };
+        let status = |step, playing| {
+            TourCommand::Follow(TourStatus {
+                tour: Some("corridor".into()),
+                step,
+                playing,
+                step_elapsed_s: 1.0,
+                tour_elapsed_s: 30.0,
+            })
+        };
+        send(&mut app, status(2, true));
+        let followed = now(&app);
+        assert_eq!((followed.tour.as_str(), followed.step), ("corridor", 2));
+        assert!(followed.playing);
+        assert!(
+            (30.0..31.0).contains(&followed.tour_elapsed_s),
+            "the audience's clocks: {followed:?}"
+        );
+        assert_eq!(mode(&app), Some(AppMode::Tour));
+
+        let frames = ((followed.arrival_s + followed.hold_s) / 0.2).ceil() as usize + 5;
+        for _ in 0..frames {
+            app.update();
+        }
+        assert_eq!(now(&app).step, 2, "a follower waits for the audience");
+        app.world_mut()
+            .write_message(VisitorActivity(ActivitySource::Pointer));
+        app.update();
+        assert!(
+            !now(&app).paused_by_visitor,
+            "the presenter's look round does not pause the audience's tour"
+        );
+
+        send(&mut app, status(3, false));
+        let paused = now(&app);
+        assert_eq!((paused.step, paused.playing), (3, false));
+
+        send(&mut app, TourCommand::Follow(TourStatus::default()));
+        assert!(app.world().resource::<TourPlayback>().now.is_none());
+        assert_eq!(mode(&app), Some(AppMode::Explore));
+
+        send(&mut app, status(0, true));
+        app.world_mut().resource_mut::<ConsoleLink>().peer = false;
+        let alone = now(&app);
+        let frames = ((alone.arrival_s + alone.hold_s) / 0.2).ceil() as usize + 2;
+        for _ in 0..frames {
+            app.update();
+        }
+        assert_eq!(now(&app).step, 1, "alone, the presenter's window plays on");
     }
 
     #[test]

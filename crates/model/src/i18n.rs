@@ -135,6 +135,28 @@ pub enum Key {
     TourPausedByVisitor,
     /// The presenter's notes, on the caption in the presenter console.
     PresenterNotes,
+    /// The presenter console's heading and the caption's button that opens it.
+    PresenterConsole,
+    /// The console sees the audience's window.
+    ConsoleAudienceConnected,
+    /// The console sees no audience window.
+    ConsoleAudienceMissing,
+    /// The browser cannot link two windows.
+    ConsoleNoChannel,
+    /// The console's prompt before a tour starts.
+    ConsoleChooseTour,
+    /// The console's notes when the step has none.
+    ConsoleNoNotes,
+    /// The console's next step: `{title}`.
+    ConsoleNext,
+    /// The console on the tour's last step.
+    ConsoleLastStep,
+    /// The step's time: `{elapsed}` of `{planned}`.
+    ConsoleStepTime,
+    /// The tour's time: `{elapsed}` of `{planned}`.
+    ConsoleTourTime,
+    /// The console's wall clock: `{time}`.
+    ConsoleClock,
 }
 
 /// The string for `key` in `lang`.
@@ -244,6 +266,61 @@ pub fn text(key: Key, lang: Lang) -> &'static str {
             "Сіз айналаны қарап жатқанда кідіртілді",
         ],
         Key::PresenterNotes => ["Presenter notes", "Заметки докладчика", "Баяндамашы жазбалары"],
+        Key::PresenterConsole => [
+            "Presenter console",
+            "Пульт докладчика",
+            "Баяндамашы пульті",
+        ],
+        Key::ConsoleAudienceConnected => [
+            "Audience window connected",
+            "Окно для зрителей подключено",
+            "Көрермен терезесі қосылды",
+        ],
+        Key::ConsoleAudienceMissing => [
+            "No audience window: open Alatau Explorer in another window (the projector); this console then drives it.",
+            "Окна для зрителей нет: откройте Alatau Explorer в другом окне (на проекторе), и пульт будет управлять им.",
+            "Көрермен терезесі жоқ: Alatau Explorer-ді басқа терезеде (проекторда) ашыңыз, сонда пульт оны басқарады.",
+        ],
+        Key::ConsoleNoChannel => [
+            "This browser cannot link two windows: the console drives only itself.",
+            "Этот браузер не может связать два окна: пульт управляет только собой.",
+            "Бұл браузер екі терезені байланыстыра алмайды: пульт тек өзін басқарады.",
+        ],
+        Key::ConsoleChooseTour => [
+            "Choose a tour to present",
+            "Выберите тур для показа",
+            "Көрсету үшін турды таңдаңыз",
+        ],
+        Key::ConsoleNoNotes => [
+            "No notes for this step.",
+            "К этому шагу заметок нет.",
+            "Бұл қадамға жазба жоқ.",
+        ],
+        Key::ConsoleNext => [
+            "Next: {title}",
+            "Далее: {title}",
+            "Келесі: {title}",
+        ],
+        Key::ConsoleLastStep => [
+            "This is the last step.",
+            "Это последний шаг.",
+            "Бұл соңғы қадам.",
+        ],
+        Key::ConsoleStepTime => [
+            "Step {elapsed} of {planned}",
+            "Шаг: {elapsed} из {planned}",
+            "Қадам: {elapsed} / {planned}",
+        ],
+        Key::ConsoleTourTime => [
+            "Tour {elapsed} of {planned}",
+            "Тур: {elapsed} из {planned}",
+            "Тур: {elapsed} / {planned}",
+        ],
+        Key::ConsoleClock => [
+            "Clock {time}",
+            "Время {time}",
+            "Уақыт {time}",
+        ],
         Key::Language => ["Language", "Язык", "Тіл"],
         Key::Search => ["Search", "Поиск", "Іздеу"],
         Key::SearchPlaceholder => ["Find a district or project", "Найти район или проект", "Аудан не жобаны табу"],
@@ -283,7 +360,18 @@ pub fn fill(template: &str, name: &str, value: &str) -> String {
 mod tests {
     use super::*;
 
-    const KEYS: [Key; 64] = [
+    const KEYS: [Key; 75] = [
+        Key::PresenterConsole,
+        Key::ConsoleAudienceConnected,
+        Key::ConsoleAudienceMissing,
+        Key::ConsoleNoChannel,
+        Key::ConsoleChooseTour,
+        Key::ConsoleNoNotes,
+        Key::ConsoleNext,
+        Key::ConsoleLastStep,
+        Key::ConsoleStepTime,
+        Key::ConsoleTourTime,
+        Key::ConsoleClock,
         Key::Tours,
         Key::TourStep,
         Key::TourPrevious,

@@ -247,12 +247,12 @@ mod tests {
                 at = tour.steps[index].pose(&snapshot).unwrap_or(at);
             }
             let planned = planned_tour_s(tour, &snapshot, Lang::En, &CameraPose::OVERVIEW);
-            assert!((planned - sum).abs() < 1e-3, "{}: {planned} vs {sum}", tour.id);
-            let reading: f32 = tour
-                .steps
-                .iter()
-                .map(|step| hold_s(step, Lang::En))
-                .sum();
+            assert!(
+                (planned - sum).abs() < 1e-3,
+                "{}: {planned} vs {sum}",
+                tour.id
+            );
+            let reading: f32 = tour.steps.iter().map(|step| hold_s(step, Lang::En)).sum();
             assert!(
                 planned > reading,
                 "{}: the flights add to the reading",
@@ -307,7 +307,10 @@ mod tests {
             ..a.clone()
         };
         assert!(a.same_place(&later));
-        assert!(!a.same_place(&TourStatus { step: 2, ..a.clone() }));
+        assert!(!a.same_place(&TourStatus {
+            step: 2,
+            ..a.clone()
+        }));
         assert!(!a.same_place(&TourStatus::default()));
     }
 }
