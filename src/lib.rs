@@ -73,6 +73,11 @@ pub(crate) fn configure_app_systems(app: &mut App) {
 /// gets the data view instead: the same data, panels and API, with no renderer.
 pub fn run() {
     #[cfg(target_arch = "wasm32")]
+    if web::page_wants_console_view() {
+        run_console_view();
+        return;
+    }
+    #[cfg(target_arch = "wasm32")]
     if web::page_wants_data_view() {
         run_data_view();
         return;
@@ -101,6 +106,35 @@ pub fn run() {
     .add_plugins(AppPlugin);
     // After Bevy's own panic handler, so the page learns of a panic before the trap.
     #[cfg(target_arch = "wasm32")]
+    web::report_panics_to_page();
+    app.run();
+}
+
+/// The presenter console (`?present=1`): the tours without a renderer. The city is drawn once,
+/// in the audience's window; a console that drew it too would halve the projector's frame rate
+/// on the presenter's laptop (a popup shares its opener's main thread).
+#[cfg(target_arch = "wasm32")]
+fn run_console_view() {
+    /// The console has no frames to draw; this pace keeps its clocks and controls prompt.
+    const TICK: std::time::Duration = std::time::Duration::from_millis(50);
+    let mut app = App::new();
+    app.add_plugins((
+        MinimalPlugins.set(bevy::app::ScheduleRunnerPlugin::run_loop(TICK)),
+        bevy::log::LogPlugin::default(),
+        AssetPlugin {
+            meta_check: bevy::asset::AssetMetaCheck::Never,
+            ..default()
+        },
+    ));
+    configure_app_systems(&mut app);
+    app.add_plugins(bevy::state::app::StatesPlugin)
+        .add_plugins((
+            world::plugin,
+            state::plugin,
+            camera::motion_plugin,
+            tour::plugin,
+            web::console_view_plugin,
+        ));
     web::report_panics_to_page();
     app.run();
 }

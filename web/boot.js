@@ -58,6 +58,10 @@ const kiosk = query.get("kiosk") === "1";
 // browser suite and the benchmark set; visitors never see them.
 const debugHooks = query.get("debug") === "1";
 if (debugHooks) document.documentElement.dataset.debug = "1";
+// `?present=1`: this window is the presenter console of a tour (src/web/console.rs); it draws
+// no city, so it needs no WebGL.
+const presenting = query.get("present") === "1";
+if (presenting) document.documentElement.dataset.present = "1";
 const $ = (id) => document.getElementById(id);
 
 /** Where the language choice is remembered between visits. */
@@ -301,7 +305,7 @@ function withProgress(response, expectedBytes) {
 
 async function start() {
   localizeBootText();
-  if (!hasWebGl2()) {
+  if (!presenting && !hasWebGl2()) {
     // The data view: the app runs without a renderer and fills the panels and the table.
     document.documentElement.classList.add("data-view");
     $("loading").hidden = true;

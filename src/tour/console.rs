@@ -46,6 +46,8 @@ impl TourPlayback {
                 playing: now.playing,
                 step_elapsed_s: now.elapsed_s,
                 tour_elapsed_s: now.tour_elapsed_s,
+                arrival_s: now.arrival_s,
+                hold_s: now.hold_s,
             },
         }
     }

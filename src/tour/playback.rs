@@ -261,6 +261,8 @@ fn run_tour_commands(
                     now.paused_by_visitor = false;
                     now.elapsed_s = status.step_elapsed_s;
                     now.tour_elapsed_s = status.tour_elapsed_s;
+                    now.arrival_s = status.arrival_s;
+                    now.hold_s = status.hold_s;
                 }
             }
             TourCommand::Stop => {
@@ -326,6 +328,7 @@ fn pause_when_the_visitor_steers(
 
 fn advance_the_tour(
     time: Res<Time>,
+    wall: Res<Time<Real>>,
     tours: Res<TourData>,
     link: Res<ConsoleLink>,
     mut playback: ResMut<TourPlayback>,
@@ -335,7 +338,8 @@ fn advance_the_tour(
         return;
     };
     let dt = time.delta_secs();
-    now.tour_elapsed_s += dt;
+    // The talk's clock is the wall's: a slow frame stretches the tour, not the talk.
+    now.tour_elapsed_s += wall.delta_secs();
     if !now.playing {
         return;
     }
@@ -536,6 +540,8 @@ mod tests {
                 playing,
                 step_elapsed_s: 1.0,
                 tour_elapsed_s: 30.0,
+                arrival_s: 3.0,
+                hold_s: 9.0,
             })
         };
         send(&mut app, status(2, true));
@@ -548,6 +554,11 @@ mod tests {
         );
         assert_eq!(mode(&app), Some(AppMode::Tour));
 
+        assert_eq!(
+            (followed.arrival_s, followed.hold_s),
+            (3.0, 9.0),
+            "the audience's timing"
+        );
         let frames = ((followed.arrival_s + followed.hold_s) / 0.2).ceil() as usize + 5;
         for _ in 0..frames {
             app.update();

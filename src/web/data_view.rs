@@ -28,8 +28,9 @@ pub(super) fn plugin(app: &mut App) {
         );
 }
 
-/// The data view draws no city: once the data is in, the app is ready.
-fn there_is_no_city_to_build(mut next_phase: ResMut<NextState<AppPhase>>) {
+/// The data view (and the presenter console) draws no city: once the data is in, the app is
+/// ready.
+pub(super) fn there_is_no_city_to_build(mut next_phase: ResMut<NextState<AppPhase>>) {
     next_phase.set(AppPhase::Ready);
 }
 

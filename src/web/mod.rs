@@ -5,6 +5,7 @@
 //! context) goes into one page-event queue ([`queue`]), drained once a frame by
 //! [`drain_page_events`] into intents, visitor activity and page signals.
 
+mod console;
 mod data_view;
 mod dom;
 mod info_panel;
@@ -41,6 +42,7 @@ pub use lifecycle::report_panics_to_page;
 pub(super) fn plugin(app: &mut App) {
     app.add_plugins((
         page_plugin,
+        console::plugin,
         labels::plugin,
         layers::plugin,
         lifecycle::plugin,
@@ -77,9 +79,30 @@ fn page_plugin(app: &mut App) {
     .add_message::<PageSignal>()
     // The data view has no tour player; its page may still ask for a tour (and is ignored).
     .add_message::<crate::tour::TourCommand>()
+    .add_message::<console::ConsoleHeard>()
     .insert_non_send(probe::GroundProbes::default())
     .add_systems(Startup, listen_for_page_activity)
     .add_systems(Update, drain_page_events.in_set(AppSystems::ReadInput));
+}
+
+/// The presenter console without the 3D city (`?present=1`): the page's parts, the tours and
+/// the link to the audience's window.
+pub(super) fn console_view_plugin(app: &mut App) {
+    app.add_plugins((
+        page_plugin,
+        tours::plugin,
+        console::plugin,
+        lifecycle::plugin,
+    ))
+    .add_systems(
+        OnEnter(crate::world::phase::LoadStep::City),
+        data_view::there_is_no_city_to_build,
+    );
+}
+
+/// Whether the page is a presenter console (`?present=1`, marked on `<html>` by `web/boot.js`).
+pub fn page_wants_console_view() -> bool {
+    console::this_window_is_the_presenters()
 }
 
 /// Whether the page asked for the data view (`web/boot.js` found no WebGL 2).
@@ -106,6 +129,8 @@ enum PageEvent {
     GroundProbe(probe::GroundProbe),
     /// A tour control: the page's buttons and keys, a `tour=` link, the API.
     Tour(crate::tour::TourCommand),
+    /// A message from the other window of a presentation (`web/console.rs`).
+    Console(crate::model::tour::console::ConsoleMessage),
 }
 
 /// What a page control asks of the page's own systems (not of the app state).
@@ -132,41 +157,53 @@ fn queue_intent(intent: Intent) {
     queue(PageEvent::Intent(intent));
 }
 
+/// Where the page's events go: messages for the app's systems.
+#[derive(bevy::ecs::system::SystemParam)]
+struct PageOutlets<'w> {
+    intents: MessageWriter<'w, Intent>,
+    activity: MessageWriter<'w, VisitorActivity>,
+    signals: MessageWriter<'w, PageSignal>,
+    pinches: MessageWriter<'w, TrackpadPinch>,
+    tour_commands: MessageWriter<'w, crate::tour::TourCommand>,
+    console_heard: MessageWriter<'w, console::ConsoleHeard>,
+}
+
 /// Takes this frame's page events: intents to the state, visitor activity, page signals.
 fn drain_page_events(
-    mut intents: MessageWriter<Intent>,
-    mut activity: MessageWriter<VisitorActivity>,
-    mut signals: MessageWriter<PageSignal>,
-    mut pinches: MessageWriter<TrackpadPinch>,
+    mut outlets: PageOutlets,
     mut probes: NonSendMut<probe::GroundProbes>,
-    mut tour_commands: MessageWriter<crate::tour::TourCommand>,
     mut next_phase: ResMut<NextState<AppPhase>>,
 ) {
     let mut active = false;
     for event in PAGE_EVENTS.with_borrow_mut(std::mem::take) {
         match event {
             PageEvent::Intent(intent) => {
-                intents.write(intent);
+                outlets.intents.write(intent);
             }
             PageEvent::Activity => active = true,
             PageEvent::Signal(signal) => {
-                signals.write(signal);
+                outlets.signals.write(signal);
             }
             PageEvent::ContextLost => {
                 error!("the graphics context was lost");
                 next_phase.set(AppPhase::Failed);
             }
             PageEvent::TrackpadPinch(delta_y_px) => {
-                pinches.write(TrackpadPinch { delta_y_px });
+                outlets.pinches.write(TrackpadPinch { delta_y_px });
             }
             PageEvent::GroundProbe(probe) => probes.0.push(probe),
             PageEvent::Tour(command) => {
-                tour_commands.write(command);
+                outlets.tour_commands.write(command);
+            }
+            PageEvent::Console(message) => {
+                outlets.console_heard.write(console::ConsoleHeard(message));
             }
         }
     }
     if active {
-        activity.write(VisitorActivity(ActivitySource::Page));
+        outlets
+            .activity
+            .write(VisitorActivity(ActivitySource::Page));
     }
 }
 

@@ -1,7 +1,7 @@
 //! The tours in the page: the toolbar's `tours` button opens the tour list (`tour-list`, each
 //! tour's title and summary; or why the tours are off), and while a tour plays the caption card
 //! (`tour-caption`: step n of N, title, text, and `tour-prev`, `tour-play`, `tour-next`,
-//! `tour-exit`). Presentation keys work anywhere on the page but in text fields: Space plays and
+//! `tour-exit`, and `tour-present`, which opens the presenter console). Presentation keys work anywhere on the page but in text fields: Space plays and
 //! pauses, Right/PageDown next, Left/PageUp previous, Escape exits.
 
 use std::cell::Cell;
@@ -12,7 +12,7 @@ use wasm_bindgen::closure::Closure;
 use web_sys::{Element, KeyboardEvent};
 
 use super::dom::{append, by_id, clear, on_click_within, rebuild_keeping_focus, set};
-use super::{PageEvent, language_changed, queue};
+use super::language_changed;
 use crate::AppSystems;
 use crate::model::i18n::{Key, fill, text};
 use crate::model::lang::Lang;
@@ -48,8 +48,9 @@ pub(super) fn plugin(app: &mut App) {
     );
 }
 
+/// A tour control from this page (to the audience's window, from a presenter's console).
 fn send(command: TourCommand) {
-    queue(PageEvent::Tour(command));
+    super::console::route(command);
 }
 
 fn show_list(open: bool) {
@@ -86,6 +87,7 @@ fn listen_for_tour_clicks() {
     });
     on_click_within(CAPTION_ID, "[data-tour-control]", |control| {
         let command = match control.get_attribute("data-tour-control").as_deref() {
+            Some("present") => return super::console::open_console_window(),
             Some("prev") => TourCommand::Previous,
             Some("play") => TourCommand::TogglePlay,
             Some("next") => TourCommand::Next,
@@ -277,6 +279,7 @@ fn fill_caption(card: &Element, view: &CaptionView) -> Option<()> {
         ("play", play_label),
         ("next", Key::TourNext),
         ("exit", Key::TourExit),
+        ("present", Key::PresenterConsole),
     ] {
         let button = append(&controls, "button", "", text(label, lang))?;
         set(&button, "type", "button");

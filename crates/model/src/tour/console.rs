@@ -66,6 +66,10 @@ pub struct TourStatus {
     pub step_elapsed_s: f32,
     /// Seconds since the tour began.
     pub tour_elapsed_s: f32,
+    /// Seconds the step's camera takes to arrive (the audience's own flight).
+    pub arrival_s: f32,
+    /// Seconds the step holds after arriving (in the audience's language).
+    pub hold_s: f32,
 }
 
 impl TourStatus {
@@ -200,6 +204,8 @@ mod tests {
                 playing: true,
                 step_elapsed_s: 3.5,
                 tour_elapsed_s: 40.0,
+                arrival_s: 4.0,
+                hold_s: 12.5,
             }),
             ConsoleMessage::Command(RemoteCommand::Start {
                 tour: "corridor".into(),
@@ -300,6 +306,8 @@ mod tests {
             playing: true,
             step_elapsed_s: 1.0,
             tour_elapsed_s: 9.0,
+            arrival_s: 3.0,
+            hold_s: 10.0,
         };
         let later = TourStatus {
             step_elapsed_s: 2.0,
