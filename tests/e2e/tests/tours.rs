@@ -1,7 +1,8 @@
 //! End-to-end: guided tours on one page (reused for every check) and the invalid-file case on
 //! another. A tour starts from the list with step 1's caption and the camera reaches its pose;
-//! next, previous, Space and Escape work; a `#tour=…&step=2` link lands on step 2, paused; a
-//! language switch mid-tour changes the caption in place;
+//! next, previous, Space and Escape work; a drag on the view pauses and Resume plays on; a
+//! `#tour=…&step=2` link lands on step 2, paused; a language switch mid-tour changes the
+//! caption in place;
 //! a tours file naming no record leaves the city working and says which file is at fault.
 
 use std::collections::HashMap;
@@ -122,6 +123,41 @@ fn a_tour_plays_steps_pauses_for_the_visitor_and_follows_links_and_languages() {
     page.tab().press_key(" ").expect("Space");
     page.wait_for("window.alatau.state().playing === true", WAIT)
         .expect("Space plays");
+
+    // A drag on the view pauses the tour where it is; Resume flies back and goes on. The drag
+    // starts where the canvas itself is under the pointer (labels are page buttons that slide
+    // with the camera; a press on one is a page control, not the visitor taking the camera).
+    let from = page
+        .eval(
+            "(() => { for (let y = 0.3; y <= 0.62; y += 0.04) for (let x = 0.55; x <= 0.95; x += 0.04) { \
+               const p = [innerWidth * x, innerHeight * y]; \
+               const e = document.elementFromPoint(p[0], p[1]); \
+               if (e && e.id === 'alatau-canvas') return p; } return null; })()",
+        )
+        .expect("a point on the canvas");
+    let (x, y) = (
+        from[0].as_f64().expect("a canvas point"),
+        from[1].as_f64().expect("a canvas point"),
+    );
+    page.drag((x, y), (x - 120.0, y + 20.0)).expect("drag");
+    page.wait_for("window.alatau.state().playing === false", WAIT)
+        .expect("the drag pauses the tour");
+    page.wait_for(
+        "document.querySelector('[data-testid=\"tour-play\"]').textContent === 'Resume'",
+        WAIT,
+    )
+    .expect("the caption offers Resume");
+    assert!(
+        page.eval("document.querySelector('.tour-paused') !== null")
+            .expect("paused note")
+            == Value::Bool(true),
+        "the caption says why it paused"
+    );
+    assert_eq!(state(&page)["step"], 0, "paused where it was");
+    click(&page, "tour-play");
+    page.wait_for("window.alatau.state().playing === true", WAIT)
+        .expect("Resume plays on");
+    assert_eq!(state(&page)["step"], 0, "on the same step");
 
     // Escape ends the tour.
     page.tab().press_key("Escape").expect("Escape");
