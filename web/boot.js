@@ -192,7 +192,28 @@ function bridge(name) {
   return api;
 }
 
+// With `?debug=1` every animation-frame callback (where the app's frame runs) is timed on the
+// main thread, for `cargo xtask bench`: the last few thousand durations, in milliseconds.
+const frameTimesMs = [];
+const FRAME_TIMES_KEPT = 4000;
+if (debugHooks) {
+  const request = window.requestAnimationFrame.bind(window);
+  window.requestAnimationFrame = (callback) => request((timestamp) => {
+    const start = performance.now();
+    try {
+      callback(timestamp);
+    } finally {
+      frameTimesMs.push(performance.now() - start);
+      if (frameTimesMs.length > FRAME_TIMES_KEPT) frameTimesMs.shift();
+    }
+  });
+}
+
 const debug = Object.freeze({
+  /** Main-thread milliseconds of each animation frame since the last call (and forgets them). */
+  takeFrameTimes() {
+    return frameTimesMs.splice(0, frameTimesMs.length);
+  },
   /** Makes the app panic with `message`, to prove the error overlay. */
   panic(message) {
     bridge("debug.panic").debugPanic(String(message ?? "debug panic"));

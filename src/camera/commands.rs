@@ -8,6 +8,7 @@ use super::orbit::{CameraMotion, OrbitCamera};
 use crate::AppSystems;
 use crate::model::camera_pose::CameraPose;
 use crate::model::flight::{Easing, Flight};
+use crate::world::ground::Ground;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_message::<CameraCommand>()
@@ -35,7 +36,8 @@ pub enum CameraCommand {
         easing: Easing,
     },
     /// Fly to `to` over `duration_s` seconds on an arc that keeps the eye above `tallest_m`
-    /// (the tallest thing on the way) and rises with the ground covered: a tour's flight.
+    /// (the tallest thing on the way) and the terrain under it, and rises with the ground
+    /// covered: a tour's flight.
     FlyOver {
         /// Where to.
         to: CameraPose,
@@ -79,6 +81,7 @@ pub struct MotionPreference {
 fn apply_camera_commands(
     mut commands: MessageReader<CameraCommand>,
     motion: Res<MotionPreference>,
+    ground: Option<Res<Ground>>,
     mut cameras: Query<&mut OrbitCamera>,
 ) {
     for command in commands.read() {
@@ -104,6 +107,7 @@ fn apply_camera_commands(
                             duration_s,
                             Easing::InOut,
                             tallest_m,
+                            |x, z| ground.as_deref().map_or(0.0, |ground| ground.height(x, z)),
                         ));
                     }
                     continue;

@@ -1,7 +1,9 @@
 //! `cargo xtask bench`: the figures behind the design note's budgets, one per line, also written
 //! to `docs/bench.md` with the date: transfer size of `dist/`, time from navigation to `ready`
 //! (median of 5 cold loads), frames rendered in 10 s at 640x360, draw calls and triangles per
-//! frame at the whole-city overview (counted at the WebGL 2 API) and wasm memory after 10 s.
+//! frame at the whole-city overview (counted at the WebGL 2 API), main-thread time per frame
+//! (median and 95th percentile, timed round each animation-frame callback) at the overview and
+//! in flights, and wasm memory after 10 s and after every tour has been stepped through.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -22,6 +24,15 @@ const DRAW_CALL_BUDGET: f64 = 150.0;
 const TRIANGLE_BUDGET: f64 = 1_500_000.0;
 /// Budget for the first city frame after navigation.
 const READY_BUDGET_MS: f64 = 4000.0;
+/// Budgets for main-thread time per frame: median and 95th percentile, milliseconds.
+const FRAME_MEDIAN_BUDGET_MS: f64 = 8.0;
+const FRAME_P95_BUDGET_MS: f64 = 16.0;
+/// How long each tour step is shown while the tours are stepped through (a flight's most).
+const TOUR_STEP_WINDOW: Duration = Duration::from_secs(3);
+/// Two records far apart: the flights measured go back and forth between them.
+const FLIGHT_ENDS: [&str; 2] = ["gate-district", "kaist-kazakhstan"];
+/// Seconds between the flights' turns.
+const FLIGHT_TURN: Duration = Duration::from_millis(2500);
 
 /// Builds `dist/`, measures, prints and records the figures.
 pub fn run() -> Result<()> {
@@ -113,17 +124,93 @@ pub fn run() -> Result<()> {
         verdict(render.triangles_per_frame <= TRIANGLE_BUDGET),
         render.frames
     ));
-    let memory = page
-        .eval("window.alatau.debug.wasmMemoryBytes()")?
-        .as_u64()
-        .context("wasm memory")?;
+    let memory = wasm_memory(&page)?;
     say(format!(
         "wasm memory after {} s: {memory} B ({:.1} MB)",
         RUN_WINDOW.as_secs(),
         memory as f64 / 1_048_576.0
     ));
 
+    // Main-thread time per frame: the overview at rest, then flights back and forth.
+    take_frame_times(&page)?;
+    std::thread::sleep(RUN_WINDOW);
+    say(frame_time_line("overview", &take_frame_times(&page)?));
+    let mut flights = 0;
+    let flying = std::time::Instant::now();
+    while flying.elapsed() < RUN_WINDOW {
+        let id = FLIGHT_ENDS[flights % FLIGHT_ENDS.len()];
+        page.eval(&format!("window.alatau.select('{id}')"))?;
+        flights += 1;
+        std::thread::sleep(FLIGHT_TURN);
+    }
+    say(frame_time_line(
+        &format!("in {flights} flights"),
+        &take_frame_times(&page)?,
+    ));
+    page.eval("window.alatau.select(null)")?;
+
+    // Every tour, every step, once: memory before and after.
+    let tours = page
+        .eval("fetch('assets/data/tours.json').then(r => r.json()).then(f => f.tours.map(t => [t.id, t.steps.length]))")?;
+    let tours: Vec<(String, u64)> = serde_json::from_value(tours).context("the tour ids")?;
+    let before = wasm_memory(&page)?;
+    let mut steps = 0;
+    for (id, count) in &tours {
+        for step in 0..*count {
+            page.eval(&format!("window.alatau.startTour('{id}', {step})"))?;
+            std::thread::sleep(TOUR_STEP_WINDOW);
+            steps += 1;
+        }
+    }
+    page.eval("window.alatau.stopTour()")?;
+    std::thread::sleep(Duration::from_secs(1));
+    let after = wasm_memory(&page)?;
+    say(format!(
+        "wasm memory after every tour ({} tours, {steps} steps, {} s a step): {after} B \
+         ({:.1} MB; before them {:.1} MB, {:+.1} %)",
+        tours.len(),
+        TOUR_STEP_WINDOW.as_secs(),
+        after as f64 / 1_048_576.0,
+        before as f64 / 1_048_576.0,
+        (after as f64 - before as f64) / before as f64 * 100.0
+    ));
+
     write_report(&lines)
+}
+
+fn wasm_memory(page: &Page) -> Result<u64> {
+    page.eval("window.alatau.debug.wasmMemoryBytes()")?
+        .as_u64()
+        .context("wasm memory")
+}
+
+/// The main-thread milliseconds of the frames since the last call.
+fn take_frame_times(page: &Page) -> Result<Vec<f64>> {
+    let times = page.eval("window.alatau.debug.takeFrameTimes()")?;
+    serde_json::from_value(times).context("frame times")
+}
+
+/// `(median, 95th percentile)` of `samples`, `None` for none.
+fn median_and_p95(samples: &[f64]) -> Option<(f64, f64)> {
+    if samples.is_empty() {
+        return None;
+    }
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
+    Some((at(0.5), at(0.95)))
+}
+
+fn frame_time_line(what: &str, samples: &[f64]) -> String {
+    match median_and_p95(samples) {
+        Some((median, p95)) => format!(
+            "main-thread time per frame, {what}: median {median:.1} ms, 95th percentile \
+             {p95:.1} ms over {} frames (budget 8 / 16 ms: {})",
+            samples.len(),
+            verdict(median <= FRAME_MEDIAN_BUDGET_MS && p95 <= FRAME_P95_BUDGET_MS)
+        ),
+        None => format!("main-thread time per frame, {what}: no frames were drawn"),
+    }
 }
 
 /// A fresh browser (cold cache) on the site, at the benchmark viewport of 640x360, with the
@@ -181,6 +268,16 @@ fn write_report(lines: &[String]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_median_and_95th_percentile_come_from_the_sorted_samples() {
+        assert_eq!(median_and_p95(&[]), None);
+        assert_eq!(median_and_p95(&[4.0]), Some((4.0, 4.0)));
+        let samples: Vec<f64> = (1..=100).rev().map(f64::from).collect();
+        assert_eq!(median_and_p95(&samples), Some((51.0, 95.0)));
+        assert!(frame_time_line("x", &[20.0, 1.0, 2.0]).contains("OVER"));
+        assert!(frame_time_line("x", &[3.0, 1.0, 2.0]).contains("within"));
+    }
 
     #[test]
     fn log_messages_lose_the_console_styling() {

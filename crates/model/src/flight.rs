@@ -53,6 +53,11 @@ pub struct Flight {
 pub const CLEARANCE_M: f32 = 60.0;
 /// A journey's arc rises by at least this share of the ground it covers.
 const ARC_PER_GROUND: f32 = 0.2;
+/// Points along a flight where the eye is checked against the ground under it.
+const CLEARANCE_SAMPLES: usize = 120;
+/// The share of a flight at each end left to its poses (chosen by the tour's author): the arc
+/// is lifted for the stretch between.
+const CLEARANCE_ENDS: f32 = 0.15;
 
 impl Flight {
     /// The pose `elapsed_s` seconds after take-off; exactly `to` once the flight is over.
@@ -75,13 +80,17 @@ impl Flight {
 
     /// A flight that rises over what stands between its ends: at mid-flight the eye is at
     /// least [`CLEARANCE_M`] above `tallest_m` (the tallest thing on the way) and above a share
-    /// of the ground covered, as a map's fly-to arcs out and in.
+    /// of the ground covered, as a map's fly-to arcs out and in; and away from its ends the eye
+    /// keeps [`CLEARANCE_M`] above the terrain under it and the tallest building on top
+    /// (`ground(x, z)`: the terrain's height at a point, in the poses' frame, where a pose's
+    /// target sits on the ground).
     pub fn arcing(
         from: CameraPose,
         to: CameraPose,
         duration_s: f32,
         easing: Easing,
         tallest_m: f32,
+        ground: impl Fn(f32, f32) -> f32,
     ) -> Flight {
         let straight = Flight {
             from,
@@ -92,12 +101,52 @@ impl Flight {
         };
         let middle = from.lerp_towards(&to, 0.5);
         let eye_height = middle.distance * middle.pitch.to_radians().sin();
-        let ground = (to.x - from.x).hypot(to.z - from.z);
-        let wanted = (tallest_m + CLEARANCE_M).max(ground * ARC_PER_GROUND);
-        Flight {
+        let ground_covered = (to.x - from.x).hypot(to.z - from.z);
+        let wanted = (tallest_m + CLEARANCE_M).max(ground_covered * ARC_PER_GROUND);
+        let mut flight = Flight {
             arc_m: (wanted - eye_height).max(0.0),
             ..straight
+        };
+        // Lifting the eye also moves it back along its line of sight, over other ground: a few
+        // rounds settle it.
+        for _ in 0..12 {
+            let lift = flight.lift_to_clear(tallest_m, &ground);
+            if lift < 0.5 {
+                break;
+            }
+            // A little over, so the stretches between the samples clear too.
+            flight.arc_m += lift + 0.5 * CLEARANCE_M;
         }
+        flight
+    }
+
+    /// How much more arc the flight needs for the eye to keep [`CLEARANCE_M`] above the ground
+    /// under it and `tallest_m` on top, away from its ends.
+    fn lift_to_clear(&self, tallest_m: f32, ground: &impl Fn(f32, f32) -> f32) -> f32 {
+        (1..CLEARANCE_SAMPLES)
+            .map(|i| i as f32 / CLEARANCE_SAMPLES as f32)
+            .filter(|t| (CLEARANCE_ENDS..=1.0 - CLEARANCE_ENDS).contains(t))
+            .map(|t| {
+                let (eye, floor) = self.eye_and_floor_at(t * self.duration_s, tallest_m, ground);
+                let share = (std::f32::consts::PI * t).sin();
+                (floor - eye).max(0.0) / share
+            })
+            .fold(0.0, f32::max)
+    }
+
+    /// The eye's height at `elapsed_s` and the lowest it may be there (the ground under it, the
+    /// tallest building and the clearance), in the frame of `ground`.
+    fn eye_and_floor_at(
+        &self,
+        elapsed_s: f32,
+        tallest_m: f32,
+        ground: &impl Fn(f32, f32) -> f32,
+    ) -> (f32, f32) {
+        let pose = self.pose_at(elapsed_s);
+        let [dx, dy, dz] = pose.eye_offset();
+        let eye = ground(pose.x, pose.z).max(0.0) + dy;
+        let under = ground(pose.x + dx, pose.z + dz).max(0.0);
+        (eye, under + tallest_m + CLEARANCE_M)
     }
 
     /// The eye's height above the target at `elapsed_s`, metres.
@@ -203,7 +252,7 @@ mod tests {
             straight.eye_height_at(2.0) < 272.0,
             "the straight path would hit it"
         );
-        let arcing = Flight::arcing(west, east, 4.0, Easing::InOut, 272.0);
+        let arcing = Flight::arcing(west, east, 4.0, Easing::InOut, 272.0, flat);
         let middle = arcing.eye_height_at(2.0);
         assert!(
             middle >= 272.0 + CLEARANCE_M - 0.5,
@@ -221,8 +270,53 @@ mod tests {
             x: west.x + 20_000.0,
             ..west
         };
-        let long = Flight::arcing(west, far, 4.0, Easing::InOut, 0.0);
+        let long = Flight::arcing(west, far, 4.0, Easing::InOut, 0.0, flat);
         assert!(long.eye_height_at(2.0) >= 20_000.0 * ARC_PER_GROUND - 1.0);
+    }
+
+    fn flat(_x: f32, _z: f32) -> f32 {
+        0.0
+    }
+
+    #[test]
+    fn a_flight_rises_over_a_ridge_between_its_ends() {
+        // Two low views 6 km apart with a 1,500 m ridge between them (north-south, at x = 0).
+        let ridge = |x: f32, _z: f32| 1_500.0 * (-(x / 900.0).powi(2)).exp();
+        let west = CameraPose {
+            x: -3_000.0,
+            z: 0.0,
+            distance: 1_000.0,
+            yaw: 90.0,
+            pitch: 20.0,
+        };
+        let east = CameraPose { x: 3_000.0, ..west };
+        let over_flat = Flight::arcing(west, east, 4.0, Easing::InOut, 80.0, flat);
+        let over_ridge = Flight::arcing(west, east, 4.0, Easing::InOut, 80.0, ridge);
+        assert!(
+            over_ridge.arc_m > over_flat.arc_m,
+            "the ridge lifts the arc"
+        );
+        for i in 0..=100 {
+            let t = i as f32 / 100.0;
+            if !(CLEARANCE_ENDS..=1.0 - CLEARANCE_ENDS).contains(&t) {
+                continue;
+            }
+            let (eye, floor) = over_ridge.eye_and_floor_at(t * 4.0, 80.0, &ridge);
+            assert!(
+                eye >= floor - 1.0,
+                "at {t:.2} the eye ({eye:.0} m) stays above the ridge and a building on it ({floor:.0} m)"
+            );
+        }
+        let flat_arc_hits_the_ridge = (0..=100).any(|i| {
+            let (eye, floor) = over_flat.eye_and_floor_at(i as f32 * 0.04, 80.0, &ridge);
+            eye < floor - 1.0
+        });
+        assert!(
+            flat_arc_hits_the_ridge,
+            "the flat-ground arc would not clear it"
+        );
+        assert_eq!(over_ridge.pose_at(0.0), west, "the ends stay the author's");
+        assert_eq!(over_ridge.pose_at(4.0), east);
     }
 
     #[test]
