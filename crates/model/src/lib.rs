@@ -10,6 +10,7 @@ pub mod geo;
 pub mod geography;
 pub mod gesture;
 pub mod i18n;
+pub mod kiosk;
 pub mod labels;
 pub mod lang;
 pub mod layers;

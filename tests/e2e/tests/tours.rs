@@ -100,6 +100,26 @@ fn a_tour_plays_steps_pauses_for_the_visitor_and_follows_links_and_languages() {
     assert_eq!(state(&page)["selection"], "iconic-complex");
     screenshot(&page, "tour-caption.png");
 
+    // The caption's Presenter console button opens the console's window on this tour and step
+    // (the window itself is the presenter suite's: a headless popup draws nothing to check).
+    page.eval(
+        "window.__opened = []; window.open = (...args) => { window.__opened.push(args); return {}; }",
+    )
+    .expect("watch window.open");
+    click(&page, "tour-present");
+    let opened = page.eval("window.__opened").expect("opened");
+    let url = opened[0][0].as_str().unwrap_or_default().to_owned();
+    assert!(
+        url.contains("?present=1")
+            && url.contains("tour=gate-and-golden")
+            && url.contains("step=1"),
+        "the console opens on this step: {opened}"
+    );
+    assert_eq!(
+        opened[0][1], "alatau-presenter",
+        "one console window, reused"
+    );
+
     // Pause (the button), so the checks below meet the same step.
     click(&page, "tour-play");
     page.wait_for("window.alatau.state().playing === false", WAIT)
