@@ -4,9 +4,11 @@
 //! feature folder. Input of every kind becomes an [`state::Intent`]; one system applies intents to
 //! the visitor's choices and sends camera commands; the scene, camera and the page only render
 //! what was chosen. The folders are layered, each using only those beneath it: `model`, then
-//! [`world`], then [`scene`] and [`camera`], then [`state`], then [`selection`], then [`tour`], then `web`.
+//! [`world`], then [`scene`] and [`camera`], then [`state`], then [`selection`], then [`tour`],
+//! then [`kiosk`], then `web`.
 
 pub mod camera;
+pub mod kiosk;
 pub mod scene;
 pub mod selection;
 pub mod state;
@@ -49,6 +51,7 @@ impl Plugin for AppPlugin {
             camera::plugin,
             selection::plugin,
             tour::plugin,
+            kiosk::plugin,
         ));
         #[cfg(target_arch = "wasm32")]
         app.add_plugins(web::plugin);

@@ -101,12 +101,17 @@ fn make_records_pickable(mut commands: Commands, added: Query<Entity, Added<Reco
 fn select_clicked_record(
     mut click: On<Pointer<Click>>,
     records: Query<&RecordId>,
+    mode: Option<Res<State<crate::world::phase::AppMode>>>,
     mut intents: MessageWriter<Intent>,
 ) {
     let Ok(record) = records.get(click.entity) else {
         return;
     };
     click.propagate(false);
+    // A touch that wakes a kiosk's attract loop presses nothing (direct input is off there).
+    if !crate::world::phase::direct_input_is_on(mode) {
+        return;
+    }
     if click.button != PointerButton::Primary || click.duration > LONGEST_CLICK {
         return;
     }

@@ -218,6 +218,10 @@ const debug = Object.freeze({
   panic(message) {
     bridge("debug.panic").debugPanic(String(message ?? "debug panic"));
   },
+  /** A kiosk's soft reset now, as if its countdown had run out. */
+  kioskReset() {
+    bridge("debug.kioskReset").kioskReset();
+  },
   /** Bytes of wasm linear memory now. */
   wasmMemoryBytes() {
     return wasmExports ? wasmExports.memory.buffer.byteLength : null;

@@ -68,8 +68,11 @@ pub fn apply_intents(
             }
             Intent::Select { id, fly } => {
                 choices.selection.set_if_neq(Selection(id.clone()));
-                if let (Some(id), true) = (id, fly) {
-                    pending.0 = Some(id.clone());
+                match (id, fly) {
+                    (Some(id), true) => pending.0 = Some(id.clone()),
+                    // A cleared selection flies nowhere later (a kiosk's reset).
+                    (None, _) => pending.0 = None,
+                    (Some(_), false) => {}
                 }
             }
             Intent::FlyTo(id) => pending.0 = Some(id.clone()),

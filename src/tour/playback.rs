@@ -197,9 +197,17 @@ fn run_tour_commands(
     mut pending: ResMut<PendingTourCommands>,
     tours: Res<TourData>,
     mut playback: ResMut<TourPlayback>,
+    mode: Option<Res<State<AppMode>>>,
     mut next_mode: ResMut<NextState<AppMode>>,
     mut step: StepContext,
 ) {
+    // A kiosk's attract loop plays tours in its own mode, which the player leaves alone.
+    let attract = mode.is_some_and(|mode| *mode.get() == AppMode::Attract);
+    let mut set_mode = |mode: AppMode| {
+        if !attract {
+            next_mode.set(mode);
+        }
+    };
     for command in std::mem::take(&mut pending.0) {
         info!("tour: {command:?}");
         match command {
@@ -225,12 +233,12 @@ fn run_tour_commands(
                 let mut now = Playing::start(id, at, tour.steps.len(), playing);
                 step.begin(&mut now, tour);
                 playback.now = Some(now);
-                next_mode.set(AppMode::Tour);
+                set_mode(AppMode::Tour);
             }
             TourCommand::Follow(status) => {
                 let Some(id) = status.tour.clone() else {
                     if playback.now.take().is_some() {
-                        next_mode.set(AppMode::Explore);
+                        set_mode(AppMode::Explore);
                         step.position.set_if_neq(TourPosition::default());
                     }
                     continue;
@@ -254,7 +262,7 @@ fn run_tour_commands(
                     let mut now = Playing::start(id, status.step, tour.steps.len(), status.playing);
                     step.begin(&mut now, tour);
                     playback.now = Some(now);
-                    next_mode.set(AppMode::Tour);
+                    set_mode(AppMode::Tour);
                 }
                 if let Some(now) = playback.now.as_mut() {
                     now.playing = status.playing;
@@ -267,7 +275,7 @@ fn run_tour_commands(
             }
             TourCommand::Stop => {
                 if playback.now.take().is_some() {
-                    next_mode.set(AppMode::Explore);
+                    set_mode(AppMode::Explore);
                     step.position.set_if_neq(TourPosition::default());
                 }
             }

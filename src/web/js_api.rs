@@ -117,6 +117,11 @@ fn install_bridge() {
             .into_js_value(),
         );
         set(
+            "kioskReset",
+            Closure::<dyn Fn()>::new(|| super::queue(super::PageEvent::KioskResetAsked))
+                .into_js_value(),
+        );
+        set(
             "debugPanic",
             Closure::<dyn Fn(String)>::new(|message: String| {
                 queue_intent(Intent::DebugPanic(message))
@@ -153,13 +158,47 @@ impl SceneView<'_, '_> {
     }
 }
 
+/// The tour's play state and the kiosk's stage: `state().playing`, `state().kiosk`.
+#[derive(SystemParam)]
+struct PlayView<'w> {
+    playback: Option<Res<'w, crate::tour::TourPlayback>>,
+    kiosk: Option<Res<'w, crate::kiosk::Kiosk>>,
+}
+
+impl PlayView<'_> {
+    fn add_to(&self, json: &mut serde_json::Value) {
+        json["playing"] = serde_json::json!(
+            self.playback
+                .as_ref()
+                .and_then(|playback| playback.now.as_ref())
+                .map(|now| now.playing)
+        );
+        if let Some(kiosk) = &self.kiosk {
+            use crate::model::kiosk::KioskStage;
+            let (stage, seconds) = match kiosk.policy.stage {
+                // Woken by a touch still on the screen: the loop shows until it lifts.
+                _ if kiosk.shows_attract() => ("attract", None),
+                KioskStage::Attract => ("attract", None),
+                KioskStage::Exploring { idle_s } => ("exploring", Some(idle_s)),
+                KioskStage::StillThere { left_s } => ("still-there", Some(left_s)),
+            };
+            json["kiosk"] = serde_json::json!({
+                "stage": stage,
+                "seconds": seconds,
+                "resets": kiosk.resets,
+                "idle": kiosk.settings.idle_s,
+            });
+        }
+    }
+}
+
 fn publish_state(
     choices: Choices,
     cameras: Query<&OrbitCamera>,
     frames: Res<FrameCount>,
     time: Res<Time>,
     scene: SceneView,
-    playback: Option<Res<crate::tour::TourPlayback>>,
+    play: PlayView,
     mut smoothed_fps: Local<f64>,
 ) {
     let dt = f64::from(time.delta_secs());
@@ -174,12 +213,7 @@ fn publish_state(
     let camera = cameras.iter().next().map(|camera| camera.current);
     let mut json = public_state(&choices.gather(), camera.as_ref(), frames.0, *smoothed_fps);
     json["scene"] = scene.summary();
-    json["playing"] = serde_json::json!(
-        playback
-            .as_ref()
-            .and_then(|playback| playback.now.as_ref())
-            .map(|now| now.playing)
-    );
+    play.add_to(&mut json);
     let json = json.to_string();
     PUBLISHED_STATE.with_borrow_mut(|published| *published = json);
 }

@@ -10,6 +10,7 @@ mod data_view;
 mod dom;
 mod info_panel;
 mod js_api;
+mod kiosk;
 mod labels;
 mod layers;
 mod legend;
@@ -43,6 +44,7 @@ pub(super) fn plugin(app: &mut App) {
     app.add_plugins((
         page_plugin,
         console::plugin,
+        kiosk::plugin,
         labels::plugin,
         layers::plugin,
         lifecycle::plugin,
@@ -80,6 +82,7 @@ fn page_plugin(app: &mut App) {
     // The data view has no tour player; its page may still ask for a tour (and is ignored).
     .add_message::<crate::tour::TourCommand>()
     .add_message::<console::ConsoleHeard>()
+    .add_message::<crate::kiosk::KioskResetAsked>()
     .insert_non_send(probe::GroundProbes::default())
     .add_systems(Startup, listen_for_page_activity)
     .add_systems(Update, drain_page_events.in_set(AppSystems::ReadInput));
@@ -129,6 +132,8 @@ enum PageEvent {
     GroundProbe(probe::GroundProbe),
     /// A tour control: the page's buttons and keys, a `tour=` link, the API.
     Tour(crate::tour::TourCommand),
+    /// The browser suite asks a kiosk for a soft reset now (`?debug=1`).
+    KioskResetAsked,
     /// A message from the other window of a presentation (`web/console.rs`).
     Console(crate::model::tour::console::ConsoleMessage),
 }
@@ -166,6 +171,7 @@ struct PageOutlets<'w> {
     pinches: MessageWriter<'w, TrackpadPinch>,
     tour_commands: MessageWriter<'w, crate::tour::TourCommand>,
     console_heard: MessageWriter<'w, console::ConsoleHeard>,
+    kiosk_resets: MessageWriter<'w, crate::kiosk::KioskResetAsked>,
 }
 
 /// Takes this frame's page events: intents to the state, visitor activity, page signals.
@@ -194,6 +200,9 @@ fn drain_page_events(
             PageEvent::GroundProbe(probe) => probes.0.push(probe),
             PageEvent::Tour(command) => {
                 outlets.tour_commands.write(command);
+            }
+            PageEvent::KioskResetAsked => {
+                outlets.kiosk_resets.write(crate::kiosk::KioskResetAsked);
             }
             PageEvent::Console(message) => {
                 outlets.console_heard.write(console::ConsoleHeard(message));

@@ -83,12 +83,17 @@ fn show_portfolio(open: bool) {
     }
 }
 
-fn set_up_the_portfolio_toggle() {
+/// The panel as a fresh load shows it: open, but on a small screen.
+pub(super) fn show_portfolio_as_at_start() {
     let small_screen = web_sys::window()
         .and_then(|window| window.match_media(SMALL_SCREEN_QUERY).ok())
         .flatten()
         .is_some_and(|query| query.matches());
     show_portfolio(!small_screen);
+}
+
+fn set_up_the_portfolio_toggle() {
+    show_portfolio_as_at_start();
     on_click_within("portfolio-toggle", "#portfolio-toggle", |toggle| {
         let open = toggle.get_attribute("aria-expanded").as_deref() == Some("true");
         show_portfolio(!open);

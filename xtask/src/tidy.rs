@@ -147,8 +147,8 @@ mod tests {
         ("state", 3),
         ("selection", 4),
         ("tour", 5),
-        ("kiosk", 5),
-        ("web", 6),
+        ("kiosk", 6),
+        ("web", 7),
     ];
 
     fn rank(unit: &str) -> Option<u8> {

@@ -135,6 +135,12 @@ pub enum Key {
     TourPausedByVisitor,
     /// The presenter's notes, on the caption in the presenter console.
     PresenterNotes,
+    /// The kiosk's attract prompt.
+    KioskTouchToExplore,
+    /// The kiosk's question after a while without input.
+    KioskStillThere,
+    /// Under it: `{n}` seconds before the kiosk starts over.
+    KioskStillThereHint,
     /// The presenter console's heading and the caption's button that opens it.
     PresenterConsole,
     /// The console sees the audience's window.
@@ -321,6 +327,21 @@ pub fn text(key: Key, lang: Lang) -> &'static str {
             "Время {time}",
             "Уақыт {time}",
         ],
+        Key::KioskTouchToExplore => [
+            "Touch to explore",
+            "Коснитесь, чтобы исследовать",
+            "Зерттеу үшін түртіңіз",
+        ],
+        Key::KioskStillThere => [
+            "Still there?",
+            "Вы ещё здесь?",
+            "Әлі осындасыз ба?",
+        ],
+        Key::KioskStillThereHint => [
+            "Touch anywhere to keep exploring. Starting over in {n} s.",
+            "Коснитесь экрана, чтобы продолжить. Начнём заново через {n} с.",
+            "Жалғастыру үшін экранды түртіңіз. {n} с кейін басынан басталады.",
+        ],
         Key::Language => ["Language", "Язык", "Тіл"],
         Key::Search => ["Search", "Поиск", "Іздеу"],
         Key::SearchPlaceholder => ["Find a district or project", "Найти район или проект", "Аудан не жобаны табу"],
@@ -360,7 +381,10 @@ pub fn fill(template: &str, name: &str, value: &str) -> String {
 mod tests {
     use super::*;
 
-    const KEYS: [Key; 75] = [
+    const KEYS: [Key; 78] = [
+        Key::KioskTouchToExplore,
+        Key::KioskStillThere,
+        Key::KioskStillThereHint,
         Key::PresenterConsole,
         Key::ConsoleAudienceConnected,
         Key::ConsoleAudienceMissing,
