@@ -103,7 +103,7 @@ fn a_tour_plays_steps_pauses_for_the_visitor_and_follows_links_and_languages() {
     // The caption's Presenter console button opens the console's window on this tour and step
     // (the window itself is the presenter suite's: a headless popup draws nothing to check).
     page.eval(
-        "window.__opened = []; window.open = (...args) => { window.__opened.push(args); return {}; }",
+        "(() => { window.__opened = []; window.open = (...args) => { window.__opened.push(args); return {}; }; })()",
     )
     .expect("watch window.open");
     click(&page, "tour-present");
