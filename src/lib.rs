@@ -113,41 +113,43 @@ pub fn run() {
     app.run();
 }
 
-/// The presenter console (`?present=1`): the tours without a renderer. The city is drawn once,
-/// in the audience's window; a console that drew it too would halve the projector's frame rate
-/// on the presenter's laptop (a popup shares its opener's main thread).
-#[cfg(target_arch = "wasm32")]
-fn run_console_view() {
-    /// The console has no frames to draw; this pace keeps its clocks and controls prompt.
-    const TICK: std::time::Duration = std::time::Duration::from_millis(50);
-    let mut app = App::new();
-    app.add_plugins((
-        MinimalPlugins.set(bevy::app::ScheduleRunnerPlugin::run_loop(TICK)),
-        bevy::log::LogPlugin::default(),
-        AssetPlugin {
-            meta_check: bevy::asset::AssetMetaCheck::Never,
-            ..default()
-        },
-    ));
-    configure_app_systems(&mut app);
-    app.add_plugins(bevy::state::app::StatesPlugin)
-        .add_plugins((
-            world::plugin,
-            state::plugin,
-            camera::motion_plugin,
-            tour::plugin,
-            web::console_view_plugin,
-        ));
-    web::report_panics_to_page();
-    app.run();
-}
-
 /// The app without a renderer, for a page that cannot draw the city (no WebGL 2): the snapshot
 /// is loaded and validated as usual and the page shows the portfolio, the project table, the
 /// info panel, search and the language switch, driven by the same state and intents.
 #[cfg(target_arch = "wasm32")]
 fn run_data_view() {
-    /// The data view has no frames to draw; this pace is enough for clicks and typing.
+    let mut app = app_without_renderer();
+    app.add_plugins((
+        world::plugin,
+        state::plugin,
+        camera::motion_plugin,
+        web::data_view_plugin,
+    ));
+    web::report_panics_to_page();
+    app.run();
+}
+
+/// The presenter console (`?present=1`): the tours without a renderer. The city is drawn once,
+/// in the audience's window; a console that drew it too would halve the projector's frame rate
+/// on the presenter's laptop (a popup shares its opener's main thread).
+#[cfg(target_arch = "wasm32")]
+fn run_console_view() {
+    let mut app = app_without_renderer();
+    app.add_plugins((
+        world::plugin,
+        state::plugin,
+        camera::motion_plugin,
+        tour::plugin,
+        web::console_view_plugin,
+    ));
+    web::report_panics_to_page();
+    app.run();
+}
+
+/// Bevy without window or renderer for a page's panels: a 50 ms tick (enough for clicks,
+/// typing and a console's clocks), logging, assets, states and the frame order.
+#[cfg(target_arch = "wasm32")]
+fn app_without_renderer() -> App {
     const TICK: std::time::Duration = std::time::Duration::from_millis(50);
     let mut app = App::new();
     app.add_plugins((
@@ -157,15 +159,8 @@ fn run_data_view() {
             meta_check: bevy::asset::AssetMetaCheck::Never,
             ..default()
         },
+        bevy::state::app::StatesPlugin,
     ));
     configure_app_systems(&mut app);
-    app.add_plugins(bevy::state::app::StatesPlugin)
-        .add_plugins((
-            world::plugin,
-            state::plugin,
-            camera::motion_plugin,
-            web::data_view_plugin,
-        ));
-    web::report_panics_to_page();
-    app.run();
+    app
 }

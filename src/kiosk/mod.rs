@@ -236,52 +236,22 @@ fn keep_the_attract_loop_going(
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-    use std::time::Duration;
 
     use super::*;
     use crate::camera::OrbitCamera;
     use crate::world::choices::{Language, Selection};
 
-    /// A ready kiosk (idle 2 s) in a headless app with the bundled data and tours, the player and
-    /// the camera's motion, 1/5 s a frame.
+    /// A ready kiosk (idle 2 s) in the headless app with the tours, 1/5 s a frame.
     fn app() -> App {
-        let mut app = App::new();
-        app.add_plugins(MinimalPlugins)
-            .add_plugins(crate::world::tests::headless_world)
-            .add_plugins((
-                crate::state::plugin,
-                crate::camera::motion_plugin,
-                crate::tour::plugin,
-                super::plugin,
-            ));
-        crate::configure_app_systems(&mut app);
-        crate::world::data::provide_bundled_data(&mut app);
-        let snapshot = crate::world::data::bundled_city_data();
-        let tours = crate::model::tour::load_tours(
-            "tours.json",
-            include_str!("../../assets/data/tours.json"),
-            &snapshot,
-        )
-        .expect("the bundled tours");
-        app.insert_resource(TourData(Arc::new(tours)));
-        app.insert_resource(Kiosk::new(KioskSettings {
-            idle_s: 2.0,
-            tours: Some(vec!["gate-and-golden".into(), "corridor".into()]),
-            langs: vec![crate::model::lang::Lang::Ru, crate::model::lang::Lang::En],
-            share_base: None,
-        }));
-        app.insert_resource(bevy::time::TimeUpdateStrategy::ManualDuration(
-            Duration::from_millis(200),
-        ));
-        app.world_mut()
-            .spawn(OrbitCamera::new(CameraPose::OVERVIEW));
-        app.update();
-        app.world_mut()
-            .resource_mut::<NextState<AppPhase>>()
-            .set(AppPhase::Ready);
-        app.update();
-        app
+        crate::tour::headless_app_with_tours(|app| {
+            app.add_plugins(super::plugin);
+            app.insert_resource(Kiosk::new(KioskSettings {
+                idle_s: 2.0,
+                tours: Some(vec!["gate-and-golden".into(), "corridor".into()]),
+                langs: vec![crate::model::lang::Lang::Ru, crate::model::lang::Lang::En],
+                share_base: None,
+            }));
+        })
     }
 
     fn frames(app: &mut App, n: usize) {

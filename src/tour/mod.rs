@@ -44,3 +44,43 @@ pub enum TourCommand {
     /// clocks).
     Follow(TourStatus),
 }
+
+/// A ready headless app with the bundled data and tours, the state, the camera's motion and the
+/// tour player (and what `add` adds before it starts), time stepped by hand at 1/5 s a frame.
+#[cfg(test)]
+pub(crate) fn headless_app_with_tours(add: impl FnOnce(&mut App)) -> App {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use crate::camera::OrbitCamera;
+    use crate::model::camera_pose::CameraPose;
+    use crate::world::phase::AppPhase;
+    use crate::world::tours::TourData;
+
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .add_plugins(crate::world::tests::headless_world)
+        .add_plugins((crate::state::plugin, crate::camera::motion_plugin, plugin));
+    crate::configure_app_systems(&mut app);
+    crate::world::data::provide_bundled_data(&mut app);
+    let snapshot = crate::world::data::bundled_city_data();
+    let tours = crate::model::tour::load_tours(
+        "tours.json",
+        include_str!("../../assets/data/tours.json"),
+        &snapshot,
+    )
+    .expect("the bundled tours");
+    app.insert_resource(TourData(Arc::new(tours)));
+    app.insert_resource(bevy::time::TimeUpdateStrategy::ManualDuration(
+        Duration::from_millis(200),
+    ));
+    add(&mut app);
+    app.world_mut()
+        .spawn(OrbitCamera::new(CameraPose::OVERVIEW));
+    app.update();
+    app.world_mut()
+        .resource_mut::<NextState<AppPhase>>()
+        .set(AppPhase::Ready);
+    app.update();
+    app
+}

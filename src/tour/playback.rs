@@ -380,45 +380,13 @@ fn advance_the_tour(
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-    use std::time::Duration;
 
     use super::*;
     use crate::model::tour::console::TourStatus;
     use crate::world::choices::Selection;
 
-    /// The player in a ready headless app with the bundled data and tours, the camera's motion
-    /// and the state, time stepped by hand at 1/5 s a frame.
     fn app() -> App {
-        let mut app = App::new();
-        app.add_plugins(MinimalPlugins)
-            .add_plugins(crate::world::tests::headless_world)
-            .add_plugins((
-                crate::state::plugin,
-                crate::camera::motion_plugin,
-                super::super::plugin,
-            ));
-        crate::configure_app_systems(&mut app);
-        crate::world::data::provide_bundled_data(&mut app);
-        let snapshot = crate::world::data::bundled_city_data();
-        let tours = crate::model::tour::load_tours(
-            "tours.json",
-            include_str!("../../assets/data/tours.json"),
-            &snapshot,
-        )
-        .expect("the bundled tours");
-        app.insert_resource(TourData(Arc::new(tours)));
-        app.insert_resource(bevy::time::TimeUpdateStrategy::ManualDuration(
-            Duration::from_millis(200),
-        ));
-        app.world_mut()
-            .spawn(OrbitCamera::new(CameraPose::OVERVIEW));
-        app.update();
-        app.world_mut()
-            .resource_mut::<NextState<AppPhase>>()
-            .set(AppPhase::Ready);
-        app.update();
-        app
+        super::super::headless_app_with_tours(|_| {})
     }
 
     fn now(app: &App) -> Playing {

@@ -15,6 +15,7 @@ use wasm_bindgen::closure::Closure;
 use web_sys::{BroadcastChannel, Element, MessageEvent};
 
 use super::dom::{append, by_id, clear, on_click_within, rebuild_keeping_focus, set};
+use super::tours::{PlayState, append_tour_controls};
 use super::{PageEvent, queue};
 use crate::AppSystems;
 use crate::model::camera_pose::CameraPose;
@@ -575,28 +576,16 @@ fn fill_console(console: &Element, view: &ConsoleView) -> Option<()> {
         )?;
     }
     let controls = append(console, "div", "console-controls", "")?;
-    let play_label = if tour.paused_by_visitor {
-        Key::TourResume
-    } else if tour.playing {
-        Key::TourPause
-    } else {
-        Key::TourPlay
-    };
-    for (control, label) in [
-        ("prev", Key::TourPrevious),
-        ("play", play_label),
-        ("next", Key::TourNext),
-        ("exit", Key::TourExit),
-    ] {
-        let button = append(&controls, "button", "", text(label, lang))?;
-        set(&button, "type", "button");
-        set(&button, "data-console-control", control);
-        set(&button, "data-testid", &format!("console-{control}"));
-        let disabled = (control == "prev" && tour.step == 0)
-            || (control == "next" && tour.step + 1 >= tour.steps);
-        if disabled {
-            set(&button, "disabled", "");
-        }
-    }
-    Some(())
+    append_tour_controls(
+        &controls,
+        lang,
+        "console",
+        &PlayState {
+            step: tour.step,
+            steps: tour.steps,
+            playing: tour.playing,
+            paused_by_visitor: tour.paused_by_visitor,
+        },
+        &[],
+    )
 }

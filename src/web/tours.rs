@@ -267,26 +267,62 @@ fn fill_caption(card: &Element, view: &CaptionView) -> Option<()> {
         )?;
     }
     let controls = append(card, "div", "tour-controls", "")?;
-    let play_label = if view.paused_by_visitor {
+    append_tour_controls(
+        &controls,
+        lang,
+        "tour",
+        &PlayState {
+            step: view.step,
+            steps: view.steps,
+            playing: view.playing,
+            paused_by_visitor: view.paused_by_visitor,
+        },
+        &[("present", Key::PresenterConsole)],
+    )
+}
+
+/// Where a tour is, as its controls show it.
+pub(super) struct PlayState {
+    /// The step shown, from 0.
+    pub step: usize,
+    /// How many steps the tour has.
+    pub steps: usize,
+    /// Whether its clock runs.
+    pub playing: bool,
+    /// The visitor took the camera (Play resumes).
+    pub paused_by_visitor: bool,
+}
+
+/// Previous, Play (Pause, Resume), Next and Exit, then `extra`, as buttons in `controls`: each
+/// with `data-{prefix}-control` and `data-testid="{prefix}-{control}"` (the caption card's
+/// `tour`, the presenter console's `console`); Previous and Next disabled at the ends.
+pub(super) fn append_tour_controls(
+    controls: &Element,
+    lang: Lang,
+    prefix: &str,
+    state: &PlayState,
+    extra: &[(&str, Key)],
+) -> Option<()> {
+    let play_label = if state.paused_by_visitor {
         Key::TourResume
-    } else if view.playing {
+    } else if state.playing {
         Key::TourPause
     } else {
         Key::TourPlay
     };
-    for (control, label) in [
+    let standard = [
         ("prev", Key::TourPrevious),
         ("play", play_label),
         ("next", Key::TourNext),
         ("exit", Key::TourExit),
-        ("present", Key::PresenterConsole),
-    ] {
-        let button = append(&controls, "button", "", text(label, lang))?;
+    ];
+    for (control, label) in standard.iter().chain(extra) {
+        let button = append(controls, "button", "", text(*label, lang))?;
         set(&button, "type", "button");
-        set(&button, "data-tour-control", control);
-        set(&button, "data-testid", &format!("tour-{control}"));
-        let disabled = (control == "prev" && view.step == 0)
-            || (control == "next" && view.step + 1 >= view.steps);
+        set(&button, &format!("data-{prefix}-control"), control);
+        set(&button, "data-testid", &format!("{prefix}-{control}"));
+        let disabled = (*control == "prev" && state.step == 0)
+            || (*control == "next" && state.step + 1 >= state.steps);
         if disabled {
             set(&button, "disabled", "");
         }
