@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use alatau_e2e::browser::{BrowserOptions, Page};
 use alatau_e2e::server::SiteServer;
-use alatau_e2e::{output_dir_from_env, site_dir_from_env};
+use alatau_e2e::{open_ready, output_dir_from_env, site_dir_from_env};
 use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(90);
@@ -19,16 +19,14 @@ const RESET_WAIT: Duration = Duration::from_secs(90);
 const SIZE: (u32, u32) = (640, 400);
 
 fn open(server: &SiteServer, query: &str) -> Page {
-    let page = Page::open(
-        &format!("{}?debug=1{query}", server.url()),
+    open_ready(
+        server,
+        &format!("?debug=1{query}"),
         &BrowserOptions {
             size: SIZE,
             ..BrowserOptions::default()
         },
     )
-    .expect("open the page");
-    page.wait_ready().expect("ready");
-    page
 }
 
 fn state(page: &Page) -> Value {
@@ -46,7 +44,8 @@ fn wait(page: &Page, expression: &str, timeout: Duration, what: &str) {
 fn touch_the_view(page: &Page) {
     let (x, y) = (f64::from(SIZE.0) * 0.9, f64::from(SIZE.1) * 0.45);
     page.touch("start", &[(1, x, y)]).expect("touch");
-    std::thread::sleep(Duration::from_millis(150));
+    // Held across a frame or two of a slow software renderer, as a real finger is.
+    std::thread::sleep(Duration::from_millis(700));
     page.touch("end", &[]).expect("lift");
 }
 
