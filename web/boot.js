@@ -1,7 +1,12 @@
 // Alatau Explorer boot loader: checks WebGL 2, streams and compiles the wasm behind a progress
 // bar, defines `window.alatau`, and replaces the canvas with the error overlay on a panic, a crash
-// or a lost graphics context, so a visitor never faces a frozen picture. No data goes into the
-// page as HTML: every string is set with textContent.
+// or a lost graphics context, so a visitor never faces a frozen picture (a kiosk reloads itself
+// from it, and its watchdog watches the frames: watchdog.js). Once the city is up it registers the
+// offline service worker (offline.js). No data goes into the page as HTML: every string is set
+// with textContent.
+
+import { checkForRelease, offlineStatus, startOffline, takeReleaseAtStart } from "./offline.js";
+import { meterFrames, recover, staffView, stopFrames, takeFrameTimes, watchKiosk } from "./watchdog.js";
 
 const STRINGS = {
   en: {
@@ -137,7 +142,8 @@ const ready = new Promise((resolve, reject) => {
 // Hosts that never await `ready` must not see an unhandled rejection.
 ready.catch(() => {});
 
-function showError(title, message) {
+/** Shows the error overlay; on a kiosk it counts down and recovers, counting `cause`. */
+function showError(title, message, cause) {
   if (failed) return;
   failed = true;
   $("loading").hidden = true;
@@ -146,16 +152,16 @@ function showError(title, message) {
   $("error-overlay").hidden = false;
   $("error-reload").focus();
   rejectReady(new Error(message));
-  if (kiosk) startKioskCountdown();
+  if (kiosk) startKioskCountdown(cause);
 }
 
-function startKioskCountdown() {
+function startKioskCountdown(cause) {
   const note = $("error-countdown");
   let left = KIOSK_RELOAD_S;
   note.hidden = false;
   const tick = () => {
     note.textContent = t("reloadIn").replace("{n}", String(left));
-    if (left-- <= 0) location.reload();
+    if (left-- <= 0) recover(cause);
     else setTimeout(tick, 1000);
   };
   tick();
@@ -165,21 +171,21 @@ $("error-reload").addEventListener("click", () => location.reload());
 
 // A Rust panic: the message arrives before the wasm traps.
 window.addEventListener("alatau-fatal", (event) => {
-  showError(t("errorTitle"), `${t("crash")}\n\n${event.detail}`);
+  showError(t("errorTitle"), `${t("crash")}\n\n${event.detail}`, "panic");
 });
 // The data snapshot was refused: the app says which file and why, in the visitor's language.
 window.addEventListener("alatau-data-error", (event) => {
-  showError(event.detail.title, event.detail.message);
+  showError(event.detail.title, event.detail.message, "data-error");
 });
 // Anything else uncaught (a trap, a JS error) also stops the frame loop.
 window.addEventListener("error", (event) => {
-  showError(t("errorTitle"), `${t("crash")}\n\n${event.message || event.error || "unknown error"}`);
+  showError(t("errorTitle"), `${t("crash")}\n\n${event.message || event.error || "unknown error"}`, "error");
 });
 window.addEventListener("unhandledrejection", (event) => {
-  showError(t("errorTitle"), `${t("crash")}\n\n${event.reason}`);
+  showError(t("errorTitle"), `${t("crash")}\n\n${event.reason}`, "error");
 });
 $("alatau-canvas").addEventListener("webglcontextlost", () => {
-  showError(t("contextLostTitle"), t("contextLost"));
+  showError(t("contextLostTitle"), t("contextLost"), "context-lost");
 });
 
 // ---- window.alatau: the public API for embedding hosts and tests -----------------------------
@@ -192,27 +198,38 @@ function bridge(name) {
   return api;
 }
 
-// With `?debug=1` every animation-frame callback (where the app's frame runs) is timed on the
-// main thread, for `cargo xtask bench`: the last few thousand durations, in milliseconds.
-const frameTimesMs = [];
-const FRAME_TIMES_KEPT = 4000;
-if (debugHooks) {
-  const request = window.requestAnimationFrame.bind(window);
-  window.requestAnimationFrame = (callback) => request((timestamp) => {
-    const start = performance.now();
-    try {
-      callback(timestamp);
-    } finally {
-      frameTimesMs.push(performance.now() - start);
-      if (frameTimesMs.length > FRAME_TIMES_KEPT) frameTimesMs.shift();
-    }
-  });
+// Every animation frame (where the app's frame runs) is counted for the kiosk's watchdog; with
+// `?debug=1` each is also timed on the main thread, for `cargo xtask bench`.
+meterFrames(debugHooks);
+let started = false;
+const kioskWatch = kiosk
+  ? watchKiosk({ query, debugHooks, isReady: () => started, memoryBytes: wasmMemoryBytes })
+  : null;
+
+function wasmMemoryBytes() {
+  return wasmExports ? wasmExports.memory.buffer.byteLength : null;
 }
 
 const debug = Object.freeze({
   /** Main-thread milliseconds of each animation frame since the last call (and forgets them). */
   takeFrameTimes() {
-    return frameTimesMs.splice(0, frameTimesMs.length);
+    return takeFrameTimes();
+  },
+  /** Stops the frame loop, as a hung app would: a kiosk's watchdog reloads. */
+  stopFrames() {
+    stopFrames();
+  },
+  /** Sets a kiosk's wasm memory ceiling in bytes, as `memory=` does in MB. */
+  setMemoryCeiling(bytes) {
+    kioskWatch?.setMemoryCeiling(bytes);
+  },
+  /** Looks for a new release of the site now (a kiosk does every ten minutes). */
+  checkForRelease() {
+    return checkForRelease();
+  },
+  /** The offline release the service worker serves: `{release, persistent}`, or null. */
+  offlineStatus() {
+    return offlineStatus();
   },
   /** Makes the app panic with `message`, to prove the error overlay. */
   panic(message) {
@@ -224,7 +241,7 @@ const debug = Object.freeze({
   },
   /** Bytes of wasm linear memory now. */
   wasmMemoryBytes() {
-    return wasmExports ? wasmExports.memory.buffer.byteLength : null;
+    return wasmMemoryBytes();
   },
   /** The ground point `{x, z}` under a viewport point, after the next frame (or null). */
   groundAt(x, y) {
@@ -248,6 +265,10 @@ window.alatau = Object.freeze({
   /** Selects a record by id (a district, cluster zone or project) and flies to it; null clears. */
   select(id) {
     bridge("select").select(id == null ? null : String(id));
+  },
+  /** Shows the city at a year from 2024 to 2050 (null: the present); false for anything else. */
+  setYear(year) {
+    return bridge("setYear").setYear(year == null ? null : Number(year));
   },
   /** Flies to a record by id without selecting it. */
   flyTo(id) {
@@ -277,6 +298,7 @@ window.addEventListener("alatau-milestone", (event) => {
 window.addEventListener("alatau-ready", () => {
   // Benchmarks read this mark: milliseconds from navigation to the first frame of the city.
   performance.mark("alatau-ready");
+  started = true;
   $("loading").classList.add("done");
   setTimeout(() => { $("loading").hidden = true; }, 450);
   resolveReady();
@@ -347,8 +369,34 @@ async function start() {
     wasmExports = await bindings.default({ module_or_path: withProgress(response, expected) });
     performance.mark("alatau-wasm-started");
   } catch (error) {
-    showError(t("errorTitle"), `${t("loadFailed")}\n\n${error}`);
+    showError(t("errorTitle"), `${t("loadFailed")}\n\n${error}`, "load-failed");
   }
 }
 
-start();
+// The staff view: `?diag=1` anywhere; on a kiosk also five taps in the top-left corner.
+if (kiosk || query.get("diag") === "1") {
+  staffView({
+    query,
+    lang: currentLang,
+    about: () => {
+      try {
+        return window.alatau.state()?.about;
+      } catch {
+        return null;
+      }
+    },
+    offline: offlineStatus,
+    memoryBytes: wasmMemoryBytes,
+  });
+}
+
+// Offline, once the city is up (or has failed): the suite and the benchmark opt in with `sw=1`.
+const offline = !debugHooks || query.get("sw") === "1";
+if (offline) ready.catch(() => {}).finally(() => startOffline({ kiosk }));
+
+// A release cached since the last visit is taken before anything of the app loads.
+// (Should the new release not take over within a few seconds, this page starts as it is.)
+takeReleaseAtStart(offline).then((reloading) => {
+  if (reloading) setTimeout(start, 5000);
+  else start();
+}, start);

@@ -109,6 +109,7 @@ impl SoftReset<'_> {
                 .write(Intent::ShowLayer(layer, layers.shows(layer)));
         }
         self.intents.write(Intent::SetRelief(Relief::default()));
+        self.intents.write(Intent::SetYear(None));
         self.intents.write(Intent::SetCurrency(Default::default()));
         self.intents.write(Intent::SetLang(settings.home_lang()));
         self.camera.write(CameraCommand::Cut(CameraPose::OVERVIEW));

@@ -87,6 +87,7 @@ fn spawn_landmarks(
                 Name::new(format!("Landmark {project_id}")),
                 RecordId(project_id.to_owned()),
                 Landmark { model },
+                Visibility::default(),
                 WorldAssetRoot(asset_server.load(GltfAssetLabel::Scene(0).from_asset(model))),
                 Transform::from_translation(ground.point(at.x, at.z) + Vec3::Y * LANDMARK_LIFT_M)
                     .with_rotation(rotation),

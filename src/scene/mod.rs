@@ -1,11 +1,13 @@
 //! The 3D world: the terrain and the reservoir, the sky and the light, the fixed geography's
 //! lines, and, from the data snapshot, the districts, cluster zones, procedural massing and the
-//! landmark models.
+//! landmark models, and how they stand at the timeline's year.
 
+pub mod landmark_check;
 pub mod landmarks;
 pub mod layers;
 pub mod massing;
 pub mod mesh_builder;
+pub mod phasing;
 pub mod terrain;
 pub mod zones;
 
@@ -27,6 +29,8 @@ pub(super) fn plugin(app: &mut App) {
             zones::plugin,
             massing::plugin,
             landmarks::plugin,
+            landmark_check::plugin,
+            phasing::plugin,
             layers::plugin,
         ));
 }

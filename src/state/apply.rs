@@ -10,7 +10,7 @@ use crate::camera::CameraCommand;
 use crate::model::camera_pose::CameraPose;
 use crate::model::record_view::focus;
 use crate::world::choices::{
-    ActiveFilter, Language, MapLayers, Selection, ShownCurrency, TerrainRelief,
+    ActiveFilter, Language, MapLayers, Selection, ShownCurrency, ShownYear, TerrainRelief,
 };
 use crate::world::data::CityData;
 use crate::world::phase::data_is_in;
@@ -43,6 +43,7 @@ pub struct ChoicesMut<'w> {
     filter: ResMut<'w, ActiveFilter>,
     layers: ResMut<'w, MapLayers>,
     relief: ResMut<'w, TerrainRelief>,
+    year: ResMut<'w, ShownYear>,
 }
 
 /// Applies every pending intent, in the order they came.
@@ -81,6 +82,17 @@ pub fn apply_intents(
             }
             Intent::SetRelief(relief) => {
                 choices.relief.set_if_neq(TerrainRelief(*relief));
+            }
+            Intent::SetYear(year) => {
+                let in_range = year.is_none_or(|year| {
+                    (crate::model::timeline::FIRST_YEAR..=crate::model::timeline::LAST_YEAR)
+                        .contains(&year)
+                });
+                if in_range {
+                    choices.year.set_if_neq(ShownYear(*year));
+                } else {
+                    warn!("setYear: {year:?} is not a year of the timeline (2024 to 2050)");
+                }
             }
             Intent::ShowLayer(layer, shown) => {
                 if choices.layers.0.shows(*layer) != *shown {

@@ -35,6 +35,8 @@ pub enum Intent {
     ShowLayer(Layer, bool),
     /// Exaggerate the terrain's relief.
     SetRelief(Relief),
+    /// Show the city at a year of the timeline (`None`: the present).
+    SetYear(Option<u16>),
     /// Stop everything with this panic message: proves the page's error overlay.
     DebugPanic(String),
 }

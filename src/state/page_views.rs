@@ -1,6 +1,7 @@
 //! The page's view models, each rebuilt only when the fields it shows change (each builder
 //! checks its own inputs' change ticks, so no change is lost while the data is on its way): the portfolio
-//! from the data, the language and the currency; the info panel from those and the selection;
+//! from the data, the language and the currency; the info panel from those, the selection and
+//! what the landmark models' check refused;
 //! the project table (the no-WebGL view) like the portfolio. `web/` copies a view into the page
 //! when it changes, so a new selection, filter, layer or tour step leaves the portfolio alone.
 
@@ -10,8 +11,9 @@ use crate::AppSystems;
 use crate::model::portfolio_view::PortfolioView;
 use crate::model::project_table::ProjectTable;
 use crate::model::record_view::RecordView;
-use crate::world::choices::{Language, Selection, ShownCurrency};
+use crate::world::choices::{Language, Selection, ShownCurrency, ShownYear};
 use crate::world::data::CityData;
+use crate::world::model_checks::LandmarkProblems;
 use crate::world::phase::data_is_in;
 
 pub(super) fn plugin(app: &mut App) {
@@ -47,13 +49,17 @@ fn build_portfolio_panel(
     data: Res<CityData>,
     lang: Res<Language>,
     currency: Res<ShownCurrency>,
+    year: Res<ShownYear>,
     mut panel: ResMut<PortfolioPanel>,
 ) {
-    if !(data.is_changed() || lang.is_changed() || currency.is_changed()) {
+    if !(data.is_changed() || lang.is_changed() || currency.is_changed() || year.is_changed()) {
         return;
     }
     panel.set_if_neq(PortfolioPanel(Some(PortfolioView::build(
-        &data, lang.0, currency.0,
+        &data,
+        lang.0,
+        currency.0,
+        year.resolve(&data),
     ))));
 }
 
@@ -62,17 +68,27 @@ fn build_info_panel(
     lang: Res<Language>,
     currency: Res<ShownCurrency>,
     selection: Res<Selection>,
+    year: Res<ShownYear>,
+    models: Res<LandmarkProblems>,
     mut panel: ResMut<InfoPanel>,
 ) {
-    let inputs_changed =
-        data.is_changed() || lang.is_changed() || currency.is_changed() || selection.is_changed();
+    let inputs_changed = data.is_changed()
+        || lang.is_changed()
+        || currency.is_changed()
+        || selection.is_changed()
+        || year.is_changed()
+        || models.is_changed();
     if !inputs_changed {
         return;
     }
-    let view = selection
-        .0
-        .as_deref()
-        .and_then(|id| RecordView::build(&data, id, lang.0, currency.0));
+    let view = selection.0.as_deref().and_then(|id| {
+        let mut view = RecordView::build(&data, id, lang.0, currency.0, year.resolve(&data))?;
+        view.model_note = models
+            .0
+            .get(id)
+            .map(|refused| refused.problem.describe(refused.stand_in_m, lang.0));
+        Some(view)
+    });
     panel.set_if_neq(InfoPanel(view));
 }
 
@@ -80,13 +96,17 @@ fn build_project_table(
     data: Res<CityData>,
     lang: Res<Language>,
     currency: Res<ShownCurrency>,
+    year: Res<ShownYear>,
     mut table: ResMut<ProjectTablePanel>,
 ) {
-    if !(data.is_changed() || lang.is_changed() || currency.is_changed()) {
+    if !(data.is_changed() || lang.is_changed() || currency.is_changed() || year.is_changed()) {
         return;
     }
     table.set_if_neq(ProjectTablePanel(Some(ProjectTable::build(
-        &data, lang.0, currency.0,
+        &data,
+        lang.0,
+        currency.0,
+        year.resolve(&data),
     ))));
 }
 

@@ -11,7 +11,8 @@ use crate::model::lang::Lang;
 use crate::model::layers::{Layers, Relief};
 use crate::model::legend::{ProjectFilter, status_code};
 use crate::world::choices::{
-    ActiveFilter, Language, MapLayers, Selection, ShownCurrency, TerrainRelief, TourPosition,
+    ActiveFilter, Language, MapLayers, Selection, ShownCurrency, ShownYear, TerrainRelief,
+    TourPosition,
 };
 
 /// Everything the visitor has chosen, gathered in one value (for `state()` and the URL hash).
@@ -31,6 +32,8 @@ pub struct ExplorerState {
     pub relief: Relief,
     /// The tour playing and its step.
     pub tour: TourPosition,
+    /// The timeline's year, when one is chosen (`None`: the present).
+    pub year: Option<u16>,
 }
 
 /// The choices' resources, read together.
@@ -43,6 +46,7 @@ pub struct Choices<'w> {
     layers: Res<'w, MapLayers>,
     relief: Res<'w, TerrainRelief>,
     tour: Res<'w, TourPosition>,
+    year: Res<'w, ShownYear>,
 }
 
 impl Choices<'_> {
@@ -56,7 +60,13 @@ impl Choices<'_> {
             layers: self.layers.0.clone(),
             relief: self.relief.0,
             tour: self.tour.clone(),
+            year: self.year.0,
         }
+    }
+
+    /// The timeline's year as chosen.
+    pub fn year(&self) -> ShownYear {
+        *self.year
     }
 
     /// Whether any choice changed since the system last ran.
@@ -68,6 +78,7 @@ impl Choices<'_> {
             || self.layers.is_changed()
             || self.relief.is_changed()
             || self.tour.is_changed()
+            || self.year.is_changed()
     }
 }
 

@@ -168,6 +168,9 @@ impl StepContext<'_, '_> {
                 status: filter.status,
             }));
         }
+        if let Some(year) = step.year {
+            self.intents.write(Intent::SetYear(Some(year)));
+        }
         if let Some(layers) = &step.layers {
             for layer in Layer::ALL {
                 let shown = layers.iter().any(|code| code == layer.code());
@@ -189,7 +192,7 @@ fn tallest_building_m(snapshot: &Snapshot) -> f32 {
         .iter()
         .flat_map(|project| &project.facts)
         .filter(|fact| fact.unit == "m")
-        .map(|fact| fact.value as f32)
+        .map(|fact| fact.value.value as f32)
         .fold(0.0, f32::max)
 }
 

@@ -94,6 +94,26 @@ pub fn set_checked(checkbox: &Element, checked: bool) {
     }
 }
 
+/// One listener for the document's events `names`, in the capture phase, for the page's life.
+pub fn on_document_events(names: &[&str], listener: Closure<dyn Fn(web_sys::Event)>) {
+    let Some(document) = document() else {
+        return;
+    };
+    for name in names {
+        if document
+            .add_event_listener_with_callback_and_bool(
+                name,
+                listener.as_ref().unchecked_ref(),
+                true,
+            )
+            .is_err()
+        {
+            warn!("could not listen for {name} on the page");
+        }
+    }
+    listener.forget();
+}
+
 /// Removes every child of `element`.
 pub fn clear(element: &Element) {
     element.set_text_content(None);
@@ -131,6 +151,15 @@ pub fn on_change_within(
     on_change: impl Fn(&Element) + 'static,
 ) {
     on_event_within(container_id, "change", selector, on_change);
+}
+
+/// Like [`on_click_within`], for `input` events (a range slider as it moves).
+pub fn on_input_within(
+    container_id: &str,
+    selector: &'static str,
+    on_input: impl Fn(&Element) + 'static,
+) {
+    on_event_within(container_id, "input", selector, on_input);
 }
 
 /// A click on a record button (`selector` matching elements with `data-record`) inside

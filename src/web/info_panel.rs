@@ -66,6 +66,10 @@ fn fill_panel(panel: &Element, view: &RecordView, lang: Lang) -> Option<()> {
     set(&close, "type", "button");
     set(&close, "data-testid", "info-close");
 
+    if !view.at_year.is_empty() {
+        let at_year = append(panel, "p", "info-at-year", &view.at_year)?;
+        set(&at_year, "data-testid", "info-at-year");
+    }
     let facts = append(panel, "dl", "info-facts", "")?;
     for row in &view.rows {
         append(&facts, "dt", "", &row.label)?;
@@ -74,13 +78,17 @@ fn fill_panel(panel: &Element, view: &RecordView, lang: Lang) -> Option<()> {
     if !view.description.is_empty() {
         append(panel, "p", "info-description", &view.description)?;
     }
+    if let Some(note) = &view.model_note {
+        let note = append(panel, "p", "info-model-note", note)?;
+        set(&note, "data-testid", "info-model-note");
+    }
     if !view.timeline.is_empty() {
         append(panel, "h3", "", text(Key::Timeline, lang))?;
         let list = append(panel, "ul", "info-timeline", "")?;
-        for (date, event) in &view.timeline {
-            let item = append(&list, "li", "", "")?;
-            append(&item, "span", "info-date", date)?;
-            append(&item, "span", "", event)?;
+        for line in &view.timeline {
+            let item = append(&list, "li", if line.later { "later" } else { "" }, "")?;
+            append(&item, "span", "info-date", &line.date)?;
+            append(&item, "span", "", &line.event)?;
         }
     }
     if !view.sources.is_empty() {

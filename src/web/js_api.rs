@@ -14,11 +14,15 @@ use super::queue_intent;
 use crate::AppSystems;
 use crate::camera::OrbitCamera;
 use crate::model::lang::Lang;
+use crate::scene::landmark_check::StandIn;
 use crate::scene::landmarks::{Landmark, LandmarkShown};
 use crate::scene::massing::MassingStats;
 use crate::state::{Choices, Intent, public_state};
 use crate::world::RecordId;
+use crate::world::data::CityData;
+use crate::world::model_checks::LandmarkProblems;
 use crate::world::phase::AppPhase;
+use bevy::camera::primitives::Aabb;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, install_bridge)
@@ -65,6 +69,30 @@ fn install_bridge() {
         Closure::<dyn Fn(JsValue)>::new(|id: JsValue| {
             let id = id.as_string().filter(|id| !id.is_empty());
             queue_intent(Intent::Select { id, fly: true });
+        })
+        .into_js_value(),
+    );
+    set(
+        "setYear",
+        Closure::<dyn Fn(JsValue) -> bool>::new(|year: JsValue| {
+            if year.is_null() || year.is_undefined() {
+                queue_intent(Intent::SetYear(None));
+                return true;
+            }
+            let parsed = year
+                .as_f64()
+                .filter(|y| y.fract() == 0.0)
+                .and_then(|y| crate::model::timeline::parse_year(&format!("{y:.0}")));
+            match parsed {
+                Some(year) => {
+                    queue_intent(Intent::SetYear(Some(year)));
+                    true
+                }
+                None => {
+                    warn!("setYear: {year:?} is not a year of the timeline (2024 to 2050)");
+                    false
+                }
+            }
         })
         .into_js_value(),
     );
@@ -140,6 +168,17 @@ struct SceneView<'w, 's> {
     phase: Res<'w, State<AppPhase>>,
     landmarks: Query<'w, 's, (&'static RecordId, Has<LandmarkShown>), With<Landmark>>,
     massing: Option<Res<'w, MassingStats>>,
+    data: Option<Res<'w, CityData>>,
+    stand_ins: Query<
+        'w,
+        's,
+        (
+            &'static StandIn,
+            &'static GlobalTransform,
+            Option<&'static Aabb>,
+        ),
+    >,
+    refused: Res<'w, LandmarkProblems>,
 }
 
 impl SceneView<'_, '_> {
@@ -150,10 +189,35 @@ impl SceneView<'_, '_> {
             .filter(|(_, shown)| *shown)
             .map(|(id, _)| id.0.as_str())
             .collect();
+        // Each stand-in's height as built in the scene (its mesh's bounds in the world).
+        let stand_ins: Vec<serde_json::Value> = self
+            .stand_ins
+            .iter()
+            .map(|(stand_in, transform, bounds)| {
+                let height = bounds.map(|bounds| {
+                    transform.transform_point(Vec3::from(bounds.max())).y
+                        - transform.transform_point(Vec3::from(bounds.min())).y
+                });
+                serde_json::json!({
+                    "id": stand_in.project,
+                    "height": height,
+                    "problem": self.refused.0.get(&stand_in.project).map(|r| r.problem.code()),
+                })
+            })
+            .collect();
         serde_json::json!({
             "built": *self.phase.get() == AppPhase::Ready,
             "landmarks": shown,
+            "standIns": stand_ins,
             "buildings": self.massing.as_ref().map_or(0, |stats| stats.buildings),
+        })
+    }
+
+    /// The app's version and the snapshot's date: `state().about`, for the kiosk's staff view.
+    fn about(&self) -> serde_json::Value {
+        serde_json::json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "data": self.data.as_ref().map(|data| data.0.snapshot_date.clone()),
         })
     }
 }
@@ -213,6 +277,14 @@ fn publish_state(
     let camera = cameras.iter().next().map(|camera| camera.current);
     let mut json = public_state(&choices.gather(), camera.as_ref(), frames.0, *smoothed_fps);
     json["scene"] = scene.summary();
+    json["about"] = scene.about();
+    // The year shown: the chosen one, or the snapshot's (the present); null before the data.
+    json["year"] = serde_json::json!(
+        scene
+            .data
+            .as_ref()
+            .map(|data| choices.year().resolve(&data.0))
+    );
     play.add_to(&mut json);
     let json = json.to_string();
     PUBLISHED_STATE.with_borrow_mut(|published| *published = json);

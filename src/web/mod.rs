@@ -8,17 +8,20 @@
 mod console;
 mod data_view;
 mod dom;
+mod hand_off;
 mod info_panel;
 mod js_api;
 mod kiosk;
 mod labels;
 mod layers;
+mod layout;
 mod legend;
 mod lifecycle;
 mod portfolio;
 mod probe;
 mod search;
 mod share;
+mod timeline;
 mod tours;
 mod url_hash;
 
@@ -44,8 +47,10 @@ pub(super) fn plugin(app: &mut App) {
     app.add_plugins((
         page_plugin,
         console::plugin,
+        hand_off::plugin,
         kiosk::plugin,
         labels::plugin,
+        layout::plugin,
         layers::plugin,
         lifecycle::plugin,
         probe::plugin,
@@ -76,6 +81,7 @@ fn page_plugin(app: &mut App) {
         portfolio::plugin,
         search::plugin,
         share::plugin,
+        timeline::plugin,
         url_hash::plugin,
     ))
     .add_message::<PageSignal>()
@@ -83,6 +89,7 @@ fn page_plugin(app: &mut App) {
     .add_message::<crate::tour::TourCommand>()
     .add_message::<console::ConsoleHeard>()
     .add_message::<crate::kiosk::KioskResetAsked>()
+    .add_message::<hand_off::HandOffAsked>()
     .insert_non_send(probe::GroundProbes::default())
     .add_systems(Startup, listen_for_page_activity)
     .add_systems(Update, drain_page_events.in_set(AppSystems::ReadInput));
@@ -136,6 +143,8 @@ enum PageEvent {
     KioskResetAsked,
     /// A message from the other window of a presentation (`web/console.rs`).
     Console(crate::model::tour::console::ConsoleMessage),
+    /// A kiosk visitor asked for a QR code: of the view, or of a source link.
+    HandOff(hand_off::HandOffAsked),
 }
 
 /// What a page control asks of the page's own systems (not of the app state).
@@ -145,6 +154,8 @@ enum PageSignal {
     ShareAsked,
     /// The search box's text changed, or it took the focus.
     SearchChanged,
+    /// The timeline's play button was pressed.
+    YearPlayToggled,
 }
 
 thread_local! {
@@ -172,6 +183,7 @@ struct PageOutlets<'w> {
     tour_commands: MessageWriter<'w, crate::tour::TourCommand>,
     console_heard: MessageWriter<'w, console::ConsoleHeard>,
     kiosk_resets: MessageWriter<'w, crate::kiosk::KioskResetAsked>,
+    hand_offs: MessageWriter<'w, hand_off::HandOffAsked>,
 }
 
 /// Takes this frame's page events: intents to the state, visitor activity, page signals.
@@ -207,6 +219,9 @@ fn drain_page_events(
             PageEvent::Console(message) => {
                 outlets.console_heard.write(console::ConsoleHeard(message));
             }
+            PageEvent::HandOff(ask) => {
+                outlets.hand_offs.write(ask);
+            }
         }
     }
     if active {
@@ -225,9 +240,6 @@ fn language_changed(lang: Res<Language>) -> bool {
 /// A key or a pointer anywhere on the page outside the 3D view is visitor activity (the 3D
 /// view's own input is read by Bevy).
 fn listen_for_page_activity() {
-    let Some(document) = dom::document() else {
-        return;
-    };
     let listener = Closure::<dyn Fn(web_sys::Event)>::new(|event: web_sys::Event| {
         let on_canvas = event
             .target()
@@ -237,20 +249,7 @@ fn listen_for_page_activity() {
             queue(PageEvent::Activity);
         }
     });
-    for name in ["pointerdown", "keydown"] {
-        if document
-            .add_event_listener_with_callback_and_bool(
-                name,
-                listener.as_ref().unchecked_ref(),
-                true,
-            )
-            .is_err()
-        {
-            warn!("could not listen for {name} on the page");
-        }
-    }
-    // The listener lives as long as the page.
-    listener.forget();
+    dom::on_document_events(&["pointerdown", "keydown"], listener);
 }
 
 /// A trackpad pinch arrives as a wheel event with `ctrlKey`, which would zoom the whole page:

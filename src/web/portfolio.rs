@@ -4,7 +4,7 @@
 //! language or the currency; the control the visitor pressed keeps the focus. A
 //! snapshot that failed to load is reported through the page's error overlay instead. The
 //! toolbar's `portfolio-toggle` shows and hides it (hidden at first on small screens, where it
-//! would cover the city).
+//! would cover the city, and following the window's size until the visitor toggles it).
 
 use bevy::prelude::*;
 use wasm_bindgen::JsValue;
@@ -60,8 +60,15 @@ fn listen_for_currency_clicks() {
 
 /// The class on `<html>` that hides the portfolio panel.
 const PORTFOLIO_CLOSED_CLASS: &str = "portfolio-closed";
-/// Screens where the panel starts hidden: a phone, or a short landscape window.
-const SMALL_SCREEN_QUERY: &str = "(max-width: 40rem), (max-height: 30rem)";
+/// Windows where the panel starts hidden, because it would cover most of the city: a phone, a
+/// short landscape window, a small laptop or an upright tablet.
+const SMALL_SCREEN_QUERY: &str = "(max-width: 40rem), (max-height: 30rem), \
+     (max-width: 75rem) and (max-height: 50rem), (max-width: 64rem) and (orientation: portrait)";
+
+thread_local! {
+    /// The visitor has shown or hidden the panel: a change of window size no longer does.
+    static TOGGLED_BY_THE_VISITOR: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
 
 fn show_portfolio(open: bool) {
     let Some(root) = document().and_then(|d| d.document_element()) else {
@@ -83,21 +90,42 @@ fn show_portfolio(open: bool) {
     }
 }
 
-/// The panel as a fresh load shows it: open, but on a small screen.
+fn small_screen_query() -> Option<web_sys::MediaQueryList> {
+    web_sys::window()?.match_media(SMALL_SCREEN_QUERY).ok()?
+}
+
+/// The panel as a fresh load shows it: open, but on a small screen (and, until the visitor
+/// toggles it, as the window's size says).
 pub(super) fn show_portfolio_as_at_start() {
-    let small_screen = web_sys::window()
-        .and_then(|window| window.match_media(SMALL_SCREEN_QUERY).ok())
-        .flatten()
-        .is_some_and(|query| query.matches());
-    show_portfolio(!small_screen);
+    TOGGLED_BY_THE_VISITOR.set(false);
+    show_portfolio(!small_screen_query().is_some_and(|query| query.matches()));
 }
 
 fn set_up_the_portfolio_toggle() {
     show_portfolio_as_at_start();
     on_click_within("portfolio-toggle", "#portfolio-toggle", |toggle| {
         let open = toggle.get_attribute("aria-expanded").as_deref() == Some("true");
+        TOGGLED_BY_THE_VISITOR.set(true);
         show_portfolio(!open);
     });
+    // A window turned or resized across the query follows it, until the visitor chooses.
+    if let Some(query) = small_screen_query() {
+        let listener = wasm_bindgen::closure::Closure::<dyn Fn()>::new(|| {
+            if !TOGGLED_BY_THE_VISITOR.get() {
+                show_portfolio(!small_screen_query().is_some_and(|query| query.matches()));
+            }
+        });
+        if query
+            .add_event_listener_with_callback(
+                "change",
+                wasm_bindgen::JsCast::unchecked_ref(listener.as_ref()),
+            )
+            .is_err()
+        {
+            warn!("the portfolio cannot follow the window's size");
+        }
+        listener.forget();
+    }
 }
 
 /// A project's name in the list selects it and flies there.

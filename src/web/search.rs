@@ -40,7 +40,14 @@ fn listen_to_the_search_box() {
     let Some(input) = search_input() else {
         return;
     };
-    let on_input = Closure::<dyn Fn()>::new(|| queue(PageEvent::Signal(PageSignal::SearchChanged)));
+    // A list closed by a choice stays closed for the signals queued before it; typing or
+    // coming back to the box opens it again.
+    let on_input = Closure::<dyn Fn()>::new(|| {
+        if let Some(results) = by_id(RESULTS_ID) {
+            let _ = results.remove_attribute(CLOSED_MARK);
+        }
+        queue(PageEvent::Signal(PageSignal::SearchChanged));
+    });
     let on_key = Closure::<dyn Fn(KeyboardEvent)>::new(handle_key);
     for (event, listener) in [
         ("input", on_input.as_ref()),
@@ -128,10 +135,15 @@ fn mark_active(options: &[Element], active: usize) {
     }
 }
 
+/// Set on the results while they are closed, until the next input or focus: a search signal
+/// queued before the close (slow frames) must not open the list again.
+const CLOSED_MARK: &str = "data-closed";
+
 fn close_results() {
     if let Some(results) = by_id(RESULTS_ID) {
         clear(&results);
         set(&results, "hidden", "");
+        set(&results, CLOSED_MARK, "");
     }
     if let Some(input) = by_id(INPUT_ID) {
         set(&input, "aria-expanded", "false");
@@ -169,6 +181,9 @@ fn show_search_results(
     let (Some(input), Some(results)) = (search_input(), by_id(RESULTS_ID)) else {
         return;
     };
+    if results.has_attribute(CLOSED_MARK) {
+        return;
+    }
     let query = input.value();
     if query.trim().is_empty() {
         close_results();

@@ -39,6 +39,9 @@ fn queue_intents_from_hash(hash: &str) {
     if let Some(pose) = link.cam {
         queue_intent(Intent::SetCamera(pose));
     }
+    if let Some(year) = link.year {
+        queue_intent(Intent::SetYear(Some(year)));
+    }
     if let Some(id) = link.tour {
         // A shared tour link lands on its step, paused.
         super::queue(super::PageEvent::Tour(crate::tour::TourCommand::Start {
@@ -85,6 +88,7 @@ pub(super) fn hash_of(state: &ExplorerState, camera: Option<&OrbitCamera>) -> St
         select: state.selection.clone(),
         tour: state.tour.tour.clone(),
         step: state.tour.step.map(|step| step as u32),
+        year: state.year,
         cam: camera.map(|camera| camera.current),
     }
     .to_hash()

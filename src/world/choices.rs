@@ -17,6 +17,7 @@ pub(super) fn plugin(app: &mut App) {
         .init_resource::<ActiveFilter>()
         .init_resource::<MapLayers>()
         .init_resource::<TerrainRelief>()
+        .init_resource::<ShownYear>()
         .init_resource::<TourPosition>();
 }
 
@@ -43,6 +44,18 @@ pub struct MapLayers(pub Layers);
 /// The terrain's vertical exaggeration.
 #[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TerrainRelief(pub Relief);
+
+/// The timeline's year: `None` is the present (the snapshot's year), which a link leaves out.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ShownYear(pub Option<u16>);
+
+impl ShownYear {
+    /// The year shown: the chosen one, or the snapshot's.
+    pub fn resolve(self, snapshot: &crate::model::snapshot::Snapshot) -> u16 {
+        self.0
+            .unwrap_or_else(|| crate::model::timeline::present_year(snapshot))
+    }
+}
 
 /// The guided tour playing and its step, if any (`state()`'s `tour` and `step`, the URL's
 /// `tour=` and `step=`).

@@ -208,10 +208,19 @@ mod tests {
         assert!(!app.world().contains_resource::<DataFailure>());
     }
 
+    /// The bundled snapshot cut a third of the way in (at a character's boundary).
+    fn truncated_snapshot() -> &'static str {
+        let text = include_str!("../../assets/data/alatau.json");
+        let cut = (0..=text.len() / 3)
+            .rev()
+            .find(|&at| text.is_char_boundary(at))
+            .unwrap_or(0);
+        &text[..cut]
+    }
+
     #[test]
     fn a_truncated_snapshot_becomes_a_failure_naming_the_file() {
-        let text = include_str!("../../assets/data/alatau.json");
-        let mut app = app_with_snapshot(&text[..text.len() / 3]);
+        let mut app = app_with_snapshot(truncated_snapshot());
         run_until_settled(&mut app);
         let failure = app.world().get_resource::<DataFailure>().expect("failure");
         assert!(
@@ -229,8 +238,7 @@ mod tests {
 
     #[test]
     fn a_refused_snapshot_puts_the_app_in_the_failed_phase() {
-        let text = include_str!("../../assets/data/alatau.json");
-        let mut app = app_with_snapshot(&text[..text.len() / 3]);
+        let mut app = app_with_snapshot(truncated_snapshot());
         assert_eq!(phase(&app), AppPhase::Loading);
         run_until_settled(&mut app);
         app.update();

@@ -1,11 +1,12 @@
 //! What the scene, the camera and everything above them stand on: the app's phases and modes,
-//! the data snapshot and the tours, the ground, the palette, the visitor's choices (one resource per field)
+//! the data snapshot and the tours, what the landmark models' check refused, the ground, the palette, the visitor's choices (one resource per field)
 //! and the visitor-activity message. Uses only `model`.
 
 pub mod activity;
 pub mod choices;
 pub mod data;
 pub mod ground;
+pub mod model_checks;
 pub mod palette;
 pub mod phase;
 pub mod tours;
@@ -21,6 +22,7 @@ pub(super) fn plugin(app: &mut App) {
         tours::plugin,
         choices::plugin,
         activity::plugin,
+        model_checks::plugin,
     ));
 }
 
@@ -41,6 +43,7 @@ pub mod tests {
                 super::phase::plugin,
                 super::choices::plugin,
                 super::activity::plugin,
+                super::model_checks::plugin,
             ));
     }
 }

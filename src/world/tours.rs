@@ -153,7 +153,7 @@ mod tests {
         let mut app = app_with_tours(include_str!("../../assets/data/tours.json"));
         settle(&mut app);
         let tours = app.world().get_resource::<TourData>().expect("tours");
-        assert_eq!(tours.tours.len(), 3);
+        assert_eq!(tours.tours.len(), 4);
     }
 
     #[test]

@@ -239,30 +239,60 @@ fn verdict(within: bool) -> &'static str {
     if within { "within" } else { "OVER" }
 }
 
-fn write_report(lines: &[String]) -> Result<()> {
-    let date = std::process::Command::new("date")
+/// The date and time now, in UTC, for the reports.
+pub fn utc_now() -> String {
+    std::process::Command::new("date")
         .args(["-u", "+%Y-%m-%d %H:%M UTC"])
         .output()
         .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+fn write_report(lines: &[String]) -> Result<()> {
     let mut report = String::new();
-    writeln!(report, "# Benchmark figures\n")?;
     writeln!(
         report,
-        "Written by `cargo xtask bench` on {date}, on a 2-core machine with headless Chromium \
+        "Written by `cargo xtask bench` on {}, on a 2-core machine with headless Chromium \
          rendering WebGL 2 through SwiftShader (software), serving `dist/` on loopback. Budgets: \
-         design note, section 5.\n"
+         design note, section 5.\n",
+        utc_now()
     )?;
     writeln!(report, "```")?;
     for line in lines {
         writeln!(report, "{line}")?;
     }
     writeln!(report, "```")?;
+    write_section("Budget figures", &report)
+}
+
+/// Replaces the section `## {heading}` of `docs/bench.md` with `body` (or adds it), keeping
+/// the others: `bench` and `soak` each write their own.
+pub fn write_section(heading: &str, body: &str) -> Result<()> {
     let path = paths::root().join("docs").join("bench.md");
     std::fs::create_dir_all(path.parent().context("docs folder")?)?;
-    std::fs::write(&path, report)?;
-    println!("written to {}", path.display());
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    std::fs::write(&path, with_section(&old, heading, body))?;
+    println!("written to {} (## {heading})", path.display());
     Ok(())
+}
+
+/// `document` with its section `## {heading}` replaced by `body`, or `body` added at the end.
+fn with_section(document: &str, heading: &str, body: &str) -> String {
+    let title = "# Benchmark figures\n";
+    let mut sections: Vec<(String, String)> = Vec::new();
+    for part in document.split("\n## ").skip(1) {
+        let (name, text) = part.split_once('\n').unwrap_or((part, ""));
+        sections.push((name.trim().to_owned(), text.trim().to_owned()));
+    }
+    match sections.iter_mut().find(|(name, _)| name == heading) {
+        Some(section) => section.1 = body.trim().to_owned(),
+        None => sections.push((heading.to_owned(), body.trim().to_owned())),
+    }
+    let mut out = String::from(title);
+    for (name, text) in sections {
+        out.push_str(&format!("\n## {name}\n\n{text}\n"));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -277,6 +307,21 @@ mod tests {
         assert_eq!(median_and_p95(&samples), Some((51.0, 95.0)));
         assert!(frame_time_line("x", &[20.0, 1.0, 2.0]).contains("OVER"));
         assert!(frame_time_line("x", &[3.0, 1.0, 2.0]).contains("within"));
+    }
+
+    #[test]
+    fn a_section_is_replaced_or_added_and_the_others_kept() {
+        let document = with_section("", "Budget figures", "one");
+        assert_eq!(
+            document,
+            "# Benchmark figures\n\n## Budget figures\n\none\n"
+        );
+        let both = with_section(&document, "Kiosk soak", "two\n\nlines");
+        let again = with_section(&both, "Budget figures", "three");
+        assert_eq!(
+            again,
+            "# Benchmark figures\n\n## Budget figures\n\nthree\n\n## Kiosk soak\n\ntwo\n\nlines\n"
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `cargo xtask dist`: the release site in `dist/`: fat-LTO wasm through a current wasm-opt,
-//! content-hashed wasm/js/css names, `index.html` unhashed, `.br` and `.gz` beside every file,
-//! and `size-manifest.json`. Any static server can serve the folder.
+//! content-hashed wasm/js/css names, `index.html` unhashed, the service worker `sw.js` with the
+//! release's precache manifest, `.br` and `.gz` beside every file, and `size-manifest.json`. Any static server can serve the folder.
 
 use std::fs;
 use std::io::Write;
@@ -44,6 +44,8 @@ pub fn run(wasm_opt: bool) -> Result<PathBuf> {
     let dist = paths::dist();
     site::assemble(&dist, &bindings)?;
     hash_names(&dist)?;
+    let release = alatau_e2e::precache::write_service_worker(&dist)?;
+    println!("release {release}: sw.js precaches every file");
     let sizes = compress_all(&dist)?;
     write_manifest(&dist, &sizes)?;
     for size in &sizes {

@@ -10,6 +10,7 @@ mod models;
 mod paths;
 mod shoot;
 mod site;
+mod soak;
 mod test;
 mod tidy;
 mod tools;
@@ -27,6 +28,8 @@ cargo xtask <command>
   shoot URL OUT.png [--size WxH] a screenshot of a running app, once the city is on screen
   bench                          the budget figures (sizes, time to ready, frames, memory);
                                  also written to docs/bench.md
+  soak --minutes N               a kiosk left running N minutes: visitors, resets, the attract
+                                 loop; prints wasm memory and JS heap after each visitor
   validate-data [FILE]           check a snapshot or a tours.json (default: both bundled files)
   bake-models                    write the landmark models to assets/models/*.glb
 ";
@@ -69,6 +72,11 @@ fn run(args: Vec<String>) -> Result<()> {
         "bench" => {
             args.finish()?;
             bench::run()
+        }
+        "soak" => {
+            let minutes = args.value("--minutes")?.map(|m| m.parse()).transpose()?;
+            args.finish()?;
+            soak::run(minutes.unwrap_or(30))
         }
         "validate-data" => {
             let file = args.positional("FILE").ok();

@@ -4,7 +4,12 @@ use std::path::PathBuf;
 
 /// The workspace root (the folder holding the top-level Cargo.toml).
 pub fn root() -> PathBuf {
-    let xtask = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // `cargo xtask` (an alias of `cargo run`) sets the manifest folder at run time; the one
+    // compiled in names the checkout that built this binary, which a build cache shared between
+    // checkouts (CI's clean clone and the developer's) may have built elsewhere.
+    let xtask = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     xtask.parent().map(PathBuf::from).unwrap_or(xtask)
 }
 

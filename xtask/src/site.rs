@@ -80,22 +80,6 @@ pub fn build_bindings(profile: Profile, out_dir: &Path) -> Result<Bindings> {
     })
 }
 
-/// Copies `from` into `to`, recursively.
-pub fn copy_tree(from: &Path, to: &Path) -> Result<()> {
-    fs::create_dir_all(to)?;
-    for entry in fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_tree(&entry.path(), &target)?;
-        } else {
-            fs::copy(entry.path(), &target)
-                .with_context(|| format!("copying {}", entry.path().display()))?;
-        }
-    }
-    Ok(())
-}
-
 /// Lays out a site in `out`: `index.html`, `web/`, `assets/` and `pkg/` with the bindings.
 /// `index.html` learns the wasm's raw size, so the progress bar is right even over brotli.
 pub fn assemble(out: &Path, bindings: &Bindings) -> Result<()> {
@@ -104,9 +88,9 @@ pub fn assemble(out: &Path, bindings: &Bindings) -> Result<()> {
         fs::remove_dir_all(out).with_context(|| format!("clearing {}", out.display()))?;
     }
     fs::create_dir_all(out.join("pkg"))?;
-    copy_tree(&root.join("web"), &out.join("web"))?;
+    alatau_e2e::copy_tree(&root.join("web"), &out.join("web"))?;
     if root.join("assets").is_dir() {
-        copy_tree(&root.join("assets"), &out.join("assets"))?;
+        alatau_e2e::copy_tree(&root.join("assets"), &out.join("assets"))?;
     }
     fs::copy(&bindings.js, out.join("pkg").join(file_name(&bindings.js)?))?;
     fs::copy(
@@ -135,6 +119,7 @@ pub fn build_dev_site() -> Result<PathBuf> {
     let bindings = build_bindings(Profile::Web, &paths::target_dir().join("bindgen-web"))?;
     let site = paths::dev_site();
     assemble(&site, &bindings)?;
+    alatau_e2e::precache::write_service_worker(&site)?;
     Ok(site)
 }
 

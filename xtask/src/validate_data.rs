@@ -43,16 +43,16 @@ pub fn run(file: &Path) -> Result<()> {
     }
     let snapshot = snapshot_of(file)?;
     println!(
-        "{}: valid: {} sources, {} districts, {} clusters, {} sectors, {} named projects; portfolio of {} projects as of {} ({} not itemised)",
+        "{}: valid: {} sources, {} districts, {} clusters, {} sectors, {} named projects, {} dated milestones; portfolio of {} projects as of {} (not itemised publicly)",
         file.display(),
         snapshot.sources.len(),
         snapshot.districts.len(),
         snapshot.clusters.len(),
         snapshot.sectors.len(),
         snapshot.projects.len(),
+        snapshot.milestones.len(),
         snapshot.portfolio.projects,
         snapshot.portfolio.as_of,
-        snapshot.unitemised_project_count()
     );
     Ok(())
 }

@@ -21,8 +21,6 @@ pub enum Key {
     Sources,
     /// A figure that no source discloses.
     NotDisclosed,
-    /// `{n} further projects not itemised in public sources`.
-    FurtherProjects,
     /// Heading of the project list.
     NamedProjects,
     /// Heading of the by-district chart.
@@ -141,6 +139,14 @@ pub enum Key {
     KioskStillThere,
     /// Under it: `{n}` seconds before the kiosk starts over.
     KioskStillThereHint,
+    /// The kiosk's button (and card title) that shows the current view as a QR code.
+    KioskTakeThisView,
+    /// Under the view's QR code.
+    KioskTakeThisViewHint,
+    /// The card a kiosk shows for a source link instead of opening it.
+    KioskSourceOnYourPhone,
+    /// Under the source's QR code.
+    KioskSourceHint,
     /// The presenter console's heading and the caption's button that opens it.
     PresenterConsole,
     /// The console sees the audience's window.
@@ -163,6 +169,84 @@ pub enum Key {
     ConsoleTourTime,
     /// The console's wall clock: `{time}`.
     ConsoleClock,
+    /// A project no source has named yet, at a year.
+    StageNotYet,
+    /// A project whose stage at a year no published date tells.
+    StageUndated,
+    /// Announced or planned, at a year.
+    StagePlanned,
+    /// Being built, at a year.
+    StageUnderConstruction,
+    /// Built or operating, at a year.
+    StageBuilt,
+    /// A project's stage at a year: `{year}`, `{stage}`.
+    StageInYear,
+    /// When a source first named the project: `{date}`.
+    FirstNamedOn,
+    /// The announcement date is not published.
+    AnnouncementNotPublished,
+    /// The stage is a plan, from `{date}`.
+    AsPlannedFrom,
+    /// The stage is reported, from `{date}`.
+    ReportedFrom,
+    /// The completion date is not published.
+    CompletionNotPublished,
+    /// Timeline entry: `{name}` first named.
+    EntryAnnounced,
+    /// Timeline entry: `{name}` construction starts.
+    EntryConstructionStart,
+    /// Timeline entry: `{name}` planned completion.
+    EntryCompletion,
+    /// Timeline entry: the portfolio counts `{n}` projects.
+    EntryPortfolio,
+    /// Timeline entry: population `{n}`.
+    EntryPopulation,
+    /// Label of the year control.
+    Year,
+    /// A column or heading at a year: `{year}`.
+    AtYear,
+    /// Plays the years.
+    TimelinePlay,
+    /// Pauses the years.
+    TimelinePause,
+    /// Heading of the milestone list: `{year}`.
+    MilestonesUntil,
+    /// The milestone list is empty.
+    NoMilestonesYet,
+    /// Marks a planned (future) date.
+    PlannedDate,
+    /// Says the buildings are the plan's build-out, not dated.
+    MassingBuildOut,
+    /// No portfolio figures by `{year}`.
+    PortfolioNotYet,
+    /// The portfolio panel at a year: `{year}`, `{date}`.
+    PortfolioAtYear,
+    /// The portfolio's projects are not itemised publicly.
+    NotItemised,
+    /// Row of a project: whether it is among the portfolio's projects.
+    InPortfolio,
+    /// A value no source gives (a yes or no, not a figure).
+    NotKnown,
+    /// Another amount a source reports: `{amount}`, `{source}`.
+    AlsoReported,
+    /// A status with its date: `{status}`, `{date}`.
+    StatusReportedOn,
+    /// A population row.
+    Population,
+    /// Heading of the 2050 figures.
+    Targets2050,
+    /// Legend line of the stage looks.
+    TimelineStagesHint,
+    /// A landmark's model not shown: `{reason}`, the stand-in's `{height}`.
+    ModelNotUsed,
+    /// Why: the file cannot be read.
+    ModelUnreadable,
+    /// Why: the file holds no geometry.
+    ModelEmpty,
+    /// Why: `{measured}` tall against the `{published}` height.
+    ModelHeightOff,
+    /// Why: `{height}` tall and `{extent}` across, with no height published.
+    ModelOutOfScale,
 }
 
 /// The string for `key` in `lang`.
@@ -183,11 +267,6 @@ pub fn text(key: Key, lang: Lang) -> &'static str {
         ],
         Key::Sources => ["Sources", "Источники", "Дереккөздер"],
         Key::NotDisclosed => ["not disclosed", "не раскрывается", "жарияланбаған"],
-        Key::FurtherProjects => [
-            "{n} further projects not itemised in public sources",
-            "ещё {n} проектов не перечислены в открытых источниках",
-            "тағы {n} жоба ашық дереккөздерде аталмаған",
-        ],
         Key::NamedProjects => ["Named projects", "Названные проекты", "Аталған жобалар"],
         Key::ByDistrict => [
             "Named projects by district",
@@ -342,6 +421,26 @@ pub fn text(key: Key, lang: Lang) -> &'static str {
             "Коснитесь экрана, чтобы продолжить. Начнём заново через {n} с.",
             "Жалғастыру үшін экранды түртіңіз. {n} с кейін басынан басталады.",
         ],
+        Key::KioskTakeThisView => [
+            "Take this view with you",
+            "Возьмите этот вид с собой",
+            "Бұл көріністі өзіңізбен алыңыз",
+        ],
+        Key::KioskTakeThisViewHint => [
+            "Scan the code with your phone's camera to open this view on it.",
+            "Наведите камеру телефона на код, чтобы открыть этот вид на нём.",
+            "Осы көріністі телефонда ашу үшін кодты оның камерасымен сканерлеңіз.",
+        ],
+        Key::KioskSourceOnYourPhone => [
+            "Read this source on your phone",
+            "Прочитайте источник на телефоне",
+            "Дереккөзді телефоныңыздан оқыңыз",
+        ],
+        Key::KioskSourceHint => [
+            "This kiosk stays in the explorer: scan the code to open the source on your phone.",
+            "Киоск не уходит из приложения: отсканируйте код, чтобы открыть источник на телефоне.",
+            "Киоск қосымшадан шықпайды: дереккөзді телефонда ашу үшін кодты сканерлеңіз.",
+        ],
         Key::Language => ["Language", "Язык", "Тіл"],
         Key::Search => ["Search", "Поиск", "Іздеу"],
         Key::SearchPlaceholder => ["Find a district or project", "Найти район или проект", "Аудан не жобаны табу"],
@@ -358,6 +457,201 @@ pub fn text(key: Key, lang: Lang) -> &'static str {
         Key::LayerLabels => ["Labels", "Подписи", "Жазбалар"],
         Key::LayerRoads => ["Roads and rail", "Дороги и железная дорога", "Жолдар мен теміржол"],
         Key::TerrainRelief => ["Terrain relief", "Рельеф местности", "Жер бедері"],
+        Key::StageNotYet => [
+            "not yet named",
+            "ещё не назван",
+            "әлі аталмаған",
+        ],
+        Key::StageUndated => [
+            "date not published",
+            "дата не опубликована",
+            "күні жарияланбаған",
+        ],
+        Key::StagePlanned => [
+            "announced or planned",
+            "объявлен или планируется",
+            "жарияланған не жоспарланған",
+        ],
+        Key::StageUnderConstruction => [
+            "under construction",
+            "строится",
+            "салынуда",
+        ],
+        Key::StageBuilt => [
+            "built or operating",
+            "построен или работает",
+            "салынған не жұмыс істейді",
+        ],
+        Key::StageInYear => [
+            "In {year}: {stage}",
+            "В {year} году: {stage}",
+            "{year} жылы: {stage}",
+        ],
+        Key::FirstNamedOn => [
+            "first named {date}",
+            "впервые назван: {date}",
+            "алғаш аталған күні: {date}",
+        ],
+        Key::AnnouncementNotPublished => [
+            "the announcement date is not published",
+            "дата объявления не опубликована",
+            "хабарланған күні жарияланбаған",
+        ],
+        Key::AsPlannedFrom => [
+            "as planned, from {date}",
+            "по плану, с {date}",
+            "жоспар бойынша, {date} бастап",
+        ],
+        Key::ReportedFrom => [
+            "reported {date}",
+            "сообщено: {date}",
+            "хабарланған күні: {date}",
+        ],
+        Key::CompletionNotPublished => [
+            "completion date not published",
+            "дата завершения не опубликована",
+            "аяқталу күні жарияланбаған",
+        ],
+        Key::EntryAnnounced => [
+            "{name}: first named",
+            "{name}: впервые назван",
+            "{name}: алғаш аталды",
+        ],
+        Key::EntryConstructionStart => [
+            "{name}: construction starts",
+            "{name}: начало строительства",
+            "{name}: құрылыс басталады",
+        ],
+        Key::EntryCompletion => [
+            "{name}: completion planned",
+            "{name}: плановое завершение",
+            "{name}: жоспарлы аяқталуы",
+        ],
+        Key::EntryPortfolio => [
+            "Investment portfolio: {n} projects",
+            "Инвестиционный портфель: проектов — {n}",
+            "Инвестициялық портфель: {n} жоба",
+        ],
+        Key::EntryPopulation => [
+            "Population: {n}",
+            "Население: {n}",
+            "Халқы: {n}",
+        ],
+        Key::AtYear => [
+            "In {year}",
+            "В {year} году",
+            "{year} жылы",
+        ],
+        Key::Year => [
+            "Year",
+            "Год",
+            "Жыл",
+        ],
+        Key::TimelinePlay => [
+            "Play the years",
+            "Проиграть годы",
+            "Жылдарды ойнату",
+        ],
+        Key::TimelinePause => [
+            "Pause",
+            "Пауза",
+            "Кідірту",
+        ],
+        Key::MilestonesUntil => [
+            "Milestones up to {year}",
+            "Вехи до {year} года",
+            "{year} жылға дейінгі кезеңдер",
+        ],
+        Key::NoMilestonesYet => [
+            "No dated milestones yet",
+            "Датированных вех пока нет",
+            "Күні белгілі кезеңдер әзірге жоқ",
+        ],
+        Key::PlannedDate => [
+            "planned",
+            "план",
+            "жоспар",
+        ],
+        Key::MassingBuildOut => [
+            "Buildings show the master plan's build-out, not a date",
+            "Здания показывают застройку по генплану, а не дату",
+            "Ғимараттар бас жоспар бойынша құрылысты көрсетеді, күнді емес",
+        ],
+        Key::PortfolioNotYet => [
+            "No portfolio figures were reported by {year}",
+            "К {year} году данные портфеля не публиковались",
+            "{year} жылға дейін портфель деректері жарияланбаған",
+        ],
+        Key::PortfolioAtYear => [
+            "In {year}: as last reported on {date}",
+            "В {year} году: по последним данным на {date}",
+            "{year} жылы: {date} соңғы деректері бойынша",
+        ],
+        Key::NotItemised => [
+            "The portfolio's projects are not itemised publicly; the named projects below may or may not be among them",
+            "Проекты портфеля публично не перечислены; названные ниже проекты могут входить в него, а могут и не входить",
+            "Портфель жобалары жария түрде тізілмеген; төменде аталған жобалар оған кіруі де, кірмеуі де мүмкін",
+        ],
+        Key::InPortfolio => [
+            "Among the portfolio's projects",
+            "Входит в портфель",
+            "Портфель жобаларының қатарында",
+        ],
+        Key::NotKnown => [
+            "not known (no source says)",
+            "неизвестно (источники не сообщают)",
+            "белгісіз (дереккөздер айтпайды)",
+        ],
+        Key::AlsoReported => [
+            "also reported: {amount} ({source})",
+            "также сообщалось: {amount} ({source})",
+            "сондай-ақ хабарланған: {amount} ({source})",
+        ],
+        Key::StatusReportedOn => [
+            "{status} (reported {date})",
+            "{status} (сообщено: {date})",
+            "{status} (хабарланған күні: {date})",
+        ],
+        Key::Population => [
+            "Population",
+            "Население",
+            "Халқы",
+        ],
+        Key::Targets2050 => [
+            "Planned for 2050",
+            "Планы на 2050 год",
+            "2050 жылға жоспар",
+        ],
+        Key::TimelineStagesHint => [
+            "Named projects at the chosen year",
+            "Названные проекты в выбранном году",
+            "Таңдалған жылдағы аталған жобалар",
+        ],
+        Key::ModelNotUsed => [
+            "The 3D model could not be used: {reason}. A plain block stands in at {height}.",
+            "3D-модель не удалось использовать: {reason}. Вместо неё стоит простой блок высотой {height}.",
+            "3D үлгіні пайдалану мүмкін болмады: {reason}. Оның орнында биіктігі {height} қарапайым блок тұр.",
+        ],
+        Key::ModelUnreadable => [
+            "the file cannot be read",
+            "файл не читается",
+            "файл оқылмайды",
+        ],
+        Key::ModelEmpty => [
+            "the file holds no geometry",
+            "в файле нет геометрии",
+            "файлда геометрия жоқ",
+        ],
+        Key::ModelHeightOff => [
+            "it is {measured} tall where the published height is {published}",
+            "её высота {measured}, а опубликованная высота {published}",
+            "оның биіктігі {measured}, ал жарияланған биіктігі {published}",
+        ],
+        Key::ModelOutOfScale => [
+            "it is {height} tall and {extent} across, beyond any building of its kind",
+            "её высота {height}, а ширина {extent}: больше любого здания такого рода",
+            "оның биіктігі {height}, ені {extent}: мұндай ғимараттардың кез келгенінен үлкен",
+        ],
     })
 }
 
@@ -381,7 +675,50 @@ pub fn fill(template: &str, name: &str, value: &str) -> String {
 mod tests {
     use super::*;
 
-    const KEYS: [Key; 78] = [
+    const KEYS: [Key; 120] = [
+        Key::StageNotYet,
+        Key::StageUndated,
+        Key::StagePlanned,
+        Key::StageUnderConstruction,
+        Key::StageBuilt,
+        Key::StageInYear,
+        Key::FirstNamedOn,
+        Key::AnnouncementNotPublished,
+        Key::AsPlannedFrom,
+        Key::ReportedFrom,
+        Key::CompletionNotPublished,
+        Key::EntryAnnounced,
+        Key::EntryConstructionStart,
+        Key::EntryCompletion,
+        Key::EntryPortfolio,
+        Key::EntryPopulation,
+        Key::Year,
+        Key::AtYear,
+        Key::TimelinePlay,
+        Key::TimelinePause,
+        Key::MilestonesUntil,
+        Key::NoMilestonesYet,
+        Key::PlannedDate,
+        Key::MassingBuildOut,
+        Key::PortfolioNotYet,
+        Key::PortfolioAtYear,
+        Key::NotItemised,
+        Key::InPortfolio,
+        Key::NotKnown,
+        Key::AlsoReported,
+        Key::StatusReportedOn,
+        Key::Population,
+        Key::Targets2050,
+        Key::TimelineStagesHint,
+        Key::ModelNotUsed,
+        Key::ModelUnreadable,
+        Key::ModelEmpty,
+        Key::ModelHeightOff,
+        Key::ModelOutOfScale,
+        Key::KioskTakeThisView,
+        Key::KioskTakeThisViewHint,
+        Key::KioskSourceOnYourPhone,
+        Key::KioskSourceHint,
         Key::KioskTouchToExplore,
         Key::KioskStillThere,
         Key::KioskStillThereHint,
@@ -414,7 +751,6 @@ mod tests {
         Key::AsOf,
         Key::Sources,
         Key::NotDisclosed,
-        Key::FurtherProjects,
         Key::NamedProjects,
         Key::ByDistrict,
         Key::BySector,
@@ -469,7 +805,22 @@ mod tests {
             for lang in Lang::ALL {
                 let translated = text(key, lang);
                 assert!(!translated.trim().is_empty(), "{key:?} in {lang:?}");
-                for placeholder in ["{date}", "{n}", "{rate}", "{file}"] {
+                for placeholder in [
+                    "{date}",
+                    "{n}",
+                    "{rate}",
+                    "{file}",
+                    "{year}",
+                    "{stage}",
+                    "{name}",
+                    "{amount}",
+                    "{reason}",
+                    "{height}",
+                    "{measured}",
+                    "{published}",
+                    "{extent}",
+                    "{source}",
+                ] {
                     assert_eq!(
                         english.contains(placeholder),
                         translated.contains(placeholder),

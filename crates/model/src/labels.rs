@@ -20,7 +20,8 @@ pub struct LabelBox {
 }
 
 impl LabelBox {
-    fn overlaps(&self, other: &LabelBox) -> bool {
+    /// Whether the two boxes share any area.
+    pub fn overlaps(&self, other: &LabelBox) -> bool {
         self.x < other.x + other.width
             && other.x < self.x + self.width
             && self.y < other.y + other.height
@@ -68,10 +69,16 @@ pub fn map_labels(snapshot: &Snapshot, lang: Lang) -> Vec<MapLabel> {
 /// Which boxes to show: in order of `priority` (then input order), each box is kept unless it
 /// overlaps one already kept. `None` (behind the camera, off screen) is never shown.
 pub fn declutter(boxes: &[Option<(LabelBox, u8)>]) -> Vec<bool> {
+    declutter_around(boxes, &[])
+}
+
+/// [`declutter`] on a page with `obstacles` (its panels, the selected record): no label is
+/// kept that overlaps one.
+pub fn declutter_around(boxes: &[Option<(LabelBox, u8)>], obstacles: &[LabelBox]) -> Vec<bool> {
     let mut order: Vec<usize> = (0..boxes.len()).collect();
     order.sort_by_key(|&i| boxes[i].map_or(u8::MAX, |(_, priority)| priority));
     let mut shown = vec![false; boxes.len()];
-    let mut placed: Vec<LabelBox> = Vec::new();
+    let mut placed: Vec<LabelBox> = obstacles.to_vec();
     for i in order {
         let Some((candidate, _)) = boxes[i] else {
             continue;
@@ -87,6 +94,20 @@ pub fn declutter(boxes: &[Option<(LabelBox, u8)>]) -> Vec<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_label_under_a_panel_is_not_shown_and_frees_its_place() {
+        let panel = LabelBox {
+            x: 500.0,
+            y: 0.0,
+            width: 300.0,
+            height: 600.0,
+        };
+        // A district label half under the panel, a project label beside it.
+        let boxes = [Some((at(450.0, 100.0), 0)), Some((at(380.0, 105.0), 1))];
+        assert_eq!(declutter(&boxes), [true, false]);
+        assert_eq!(declutter_around(&boxes, &[panel]), [false, true]);
+    }
 
     fn at(x: f32, y: f32) -> LabelBox {
         LabelBox {

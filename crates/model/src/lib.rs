@@ -4,6 +4,7 @@
 //! The app turns these types into ECS resources and DOM text; nothing here knows about either.
 
 pub mod camera_pose;
+pub mod figure;
 pub mod flight;
 pub mod format;
 pub mod geo;
@@ -12,6 +13,7 @@ pub mod gesture;
 pub mod i18n;
 pub mod kiosk;
 pub mod labels;
+pub mod landmark_check;
 pub mod lang;
 pub mod layers;
 pub mod legend;
@@ -19,10 +21,12 @@ pub mod massing;
 pub mod polygon;
 pub mod portfolio_view;
 pub mod project_table;
+pub mod qr;
 pub mod record_view;
 pub mod search;
 pub mod snapshot;
 pub mod terrain;
+pub mod timeline;
 pub mod tour;
 pub mod url_state;
 pub mod validate;

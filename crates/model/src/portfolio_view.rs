@@ -1,10 +1,12 @@
 //! What the portfolio panel shows, as plain strings and numbers in one language and currency.
 //! The web layer only copies this into the page as text; tests read it natively.
 
+use crate::figure::{Figure, qualified};
 use crate::format::{self, Currency};
-use crate::i18n::{self, Key, fill, text};
+use crate::i18n::{Key, fill, text};
 use crate::lang::Lang;
 use crate::snapshot::{Investment, Project, Snapshot};
+use crate::timeline::{portfolio_at, project_at, year_of};
 
 /// One headline figure.
 #[derive(Clone, Debug, PartialEq)]
@@ -78,9 +80,9 @@ pub struct PortfolioView {
     pub charts: Vec<Chart>,
     /// Heading of the project list.
     pub projects_title: String,
-    /// The named projects in the portfolio.
+    /// The named projects standing at the chosen year.
     pub projects: Vec<ProjectRow>,
-    /// `36 further projects not itemised in public sources`.
+    /// Says the portfolio's projects are not itemised publicly (no count is derived).
     pub further: String,
     /// The schematic-layout notice.
     pub schematic: String,
@@ -91,21 +93,69 @@ pub struct PortfolioView {
 }
 
 /// An investment in the chosen currency, converting with the snapshot's rate when the source
-/// gives only the other one; `None` when neither is disclosed.
-pub fn amount_in(investment: &Investment, currency: Currency, kzt_per_usd: f64) -> Option<f64> {
+/// gives only the other one (the qualifier travels with it); `None` when neither is disclosed.
+pub fn amount_in(investment: &Investment, currency: Currency, kzt_per_usd: f64) -> Option<Figure> {
+    convert(investment.kzt, investment.usd, currency, kzt_per_usd)
+}
+
+fn convert(
+    kzt: Option<Figure>,
+    usd: Option<Figure>,
+    currency: Currency,
+    kzt_per_usd: f64,
+) -> Option<Figure> {
     match currency {
-        Currency::Kzt => investment
-            .kzt
-            .or(investment.usd.map(|usd| usd * kzt_per_usd)),
-        Currency::Usd => investment
-            .usd
-            .or(investment.kzt.map(|kzt| kzt / kzt_per_usd)),
+        Currency::Kzt => kzt.or(usd.map(|usd| usd.map(|v| v * kzt_per_usd))),
+        Currency::Usd => usd.or(kzt.map(|kzt| kzt.map(|v| v / kzt_per_usd))),
     }
 }
 
-fn money_or_undisclosed(amount: Option<f64>, currency: Currency, lang: Lang) -> String {
+/// An amount in words with its qualifier: "about 1.8 trillion ₸".
+pub fn money_text(amount: Figure, currency: Currency, lang: Lang) -> String {
+    qualified(
+        &format::money(amount.value, currency, lang),
+        amount.qualifier,
+        lang,
+    )
+}
+
+/// The other amounts sources report for `investment`, each with its publisher:
+/// "also reported: US$360 million (Trend News Agency)".
+pub fn also_reported(
+    snapshot: &Snapshot,
+    investment: &Investment,
+    currency: Currency,
+    lang: Lang,
+) -> Vec<String> {
+    investment
+        .also_reported
+        .iter()
+        .filter_map(|other| {
+            let amount = convert(
+                other.kzt,
+                other.usd,
+                currency,
+                snapshot.conversion.kzt_per_usd,
+            )?;
+            let publishers: Vec<&str> = other
+                .sources
+                .iter()
+                .filter_map(|id| snapshot.source(id))
+                .map(|source| source.publisher.as_str())
+                .collect();
+            let line = fill(
+                text(Key::AlsoReported, lang),
+                "amount",
+                &money_text(amount, currency, lang),
+            );
+            Some(fill(&line, "source", &publishers.join(", ")))
+        })
+        .collect()
+}
+
+fn money_or_undisclosed(amount: Option<Figure>, currency: Currency, lang: Lang) -> String {
     match amount {
-        Some(amount) => format::money(amount, currency, lang),
+        Some(amount) => money_text(amount, currency, lang),
         None => text(Key::NotDisclosed, lang).to_owned(),
     }
 }
@@ -115,6 +165,7 @@ fn project_row(
     project: &Project,
     lang: Lang,
     currency: Currency,
+    year: u16,
 ) -> ProjectRow {
     let district = project
         .district
@@ -129,13 +180,13 @@ fn project_row(
     );
     let mut details = vec![
         district,
-        i18n::status(project.status, lang).to_owned(),
+        project_at(project, year).stage.label(lang).to_owned(),
         money_or_undisclosed(amount, currency, lang),
     ];
     if let Some(jobs) = project.jobs {
         details.push(format!(
             "{} {}",
-            format::integer(u64::from(jobs), lang),
+            crate::record_view::figure_text(jobs, "", lang),
             text(Key::Jobs, lang)
         ));
     }
@@ -162,27 +213,32 @@ fn bars(entries: Vec<(String, f64, String, Option<String>)>) -> Vec<Bar> {
         .collect()
 }
 
-/// A source as the panels cite it: `Publisher: Title (date)` and its address.
+/// A source as the panels cite it: `Publisher: “Title” (date)` with its published title, or
+/// `Publisher: topic (date)` in our words when the title is not recorded; and its address.
 pub fn source_link(source: &crate::snapshot::Source) -> SourceLink {
     let date = source
         .date
         .as_deref()
         .map(|d| format!(" ({d})"))
         .unwrap_or_default();
+    let title = match &source.title {
+        Some(title) => format!("“{title}”"),
+        None => source.topic.clone(),
+    };
     SourceLink {
-        text: format!("{}: {}{date}", source.publisher, source.title),
+        text: format!("{}: {title}{date}", source.publisher),
         url: source.url.clone(),
     }
 }
 
-/// The sources of the portfolio and of the itemised projects, each once, in snapshot order.
+/// The sources of the portfolio and of the named projects, each once, in snapshot order.
 fn cited_sources(snapshot: &Snapshot) -> Vec<SourceLink> {
     let cited: std::collections::HashSet<&str> = snapshot
         .portfolio
         .sources
         .iter()
         .chain(snapshot.portfolio.history.iter().flat_map(|p| &p.sources))
-        .chain(snapshot.itemised_projects().flat_map(|p| &p.sources))
+        .chain(snapshot.projects.iter().flat_map(|p| &p.sources))
         .map(String::as_str)
         .collect();
     snapshot
@@ -193,14 +249,17 @@ fn cited_sources(snapshot: &Snapshot) -> Vec<SourceLink> {
         .collect()
 }
 
-/// How many itemised projects have `id` in the field `field` picks.
+/// How many named projects standing at `year` have `id` in the field `field` picks.
 fn count_named(
     snapshot: &Snapshot,
+    year: u16,
     field: impl Fn(&Project) -> &Option<String>,
     id: &str,
 ) -> usize {
     snapshot
-        .itemised_projects()
+        .projects
+        .iter()
+        .filter(|project| project_at(project, year).stage.is_shown())
         .filter(|project| field(project).as_deref() == Some(id))
         .count()
 }
@@ -214,35 +273,84 @@ fn count_bar(
     (label.to_owned(), count as f64, count.to_string(), colour)
 }
 
-impl PortfolioView {
-    /// Builds the panel for `lang` and `currency`.
-    pub fn build(snapshot: &Snapshot, lang: Lang, currency: Currency) -> PortfolioView {
-        let portfolio = &snapshot.portfolio;
-        let rate = snapshot.conversion.kzt_per_usd;
-        let headline = vec![
+/// The headline figures: the portfolio's latest report, or, before it, the last report by the
+/// chosen year; none before the first report.
+/// The sources of the headline shown at `year`: the latest report's, an earlier report's, or
+/// none before the first.
+fn headline_source_ids(snapshot: &Snapshot, year: u16) -> &[String] {
+    let portfolio = &snapshot.portfolio;
+    if year_of(&portfolio.as_of).is_some_and(|latest| latest <= year) {
+        return &portfolio.sources;
+    }
+    portfolio_at(snapshot, year).map_or(&[], |point| point.sources.as_slice())
+}
+
+fn headline_at(
+    snapshot: &Snapshot,
+    lang: Lang,
+    currency: Currency,
+    year: u16,
+) -> (Vec<Headline>, String) {
+    let portfolio = &snapshot.portfolio;
+    let rate = snapshot.conversion.kzt_per_usd;
+    let headline = |projects: u32, investment: Option<Figure>, jobs: Option<Figure>| {
+        vec![
             Headline {
                 id: "projects",
-                value: format::integer(u64::from(portfolio.projects), lang),
+                value: format::integer(u64::from(projects), lang),
                 label: text(Key::Projects, lang).to_owned(),
             },
             Headline {
                 id: "investment",
-                value: money_or_undisclosed(
-                    amount_in(&portfolio.investment, currency, rate),
-                    currency,
-                    lang,
-                ),
+                value: money_or_undisclosed(investment, currency, lang),
                 label: text(Key::Investment, lang).to_owned(),
             },
             Headline {
                 id: "jobs",
-                value: match portfolio.jobs_min {
-                    Some(jobs) => format!("{}+", format::integer(u64::from(jobs), lang)),
-                    None => text(Key::NotDisclosed, lang).to_owned(),
-                },
+                value: jobs.map_or_else(
+                    || text(Key::NotDisclosed, lang).to_owned(),
+                    |jobs| crate::record_view::figure_text(jobs, "", lang),
+                ),
                 label: text(Key::Jobs, lang).to_owned(),
             },
-        ];
+        ]
+    };
+    if year_of(&portfolio.as_of).is_some_and(|latest| latest <= year) {
+        let as_of = fill(
+            text(Key::AsOf, lang),
+            "date",
+            &format::date(&portfolio.as_of, lang),
+        );
+        let figures = headline(
+            portfolio.projects,
+            amount_in(&portfolio.investment, currency, rate),
+            portfolio.jobs,
+        );
+        return (figures, as_of);
+    }
+    match portfolio_at(snapshot, year) {
+        Some(point) => {
+            let as_of = fill(
+                &fill(text(Key::PortfolioAtYear, lang), "year", &year.to_string()),
+                "date",
+                &format::date(&point.date, lang),
+            );
+            let investment = convert(point.investment_kzt, None, currency, rate);
+            (headline(point.projects, investment, None), as_of)
+        }
+        None => (
+            Vec::new(),
+            fill(text(Key::PortfolioNotYet, lang), "year", &year.to_string()),
+        ),
+    }
+}
+
+impl PortfolioView {
+    /// Builds the panel for `lang` and `currency` as of the end of `year`.
+    pub fn build(snapshot: &Snapshot, lang: Lang, currency: Currency, year: u16) -> PortfolioView {
+        let portfolio = &snapshot.portfolio;
+        let rate = snapshot.conversion.kzt_per_usd;
+        let (headline, as_of) = headline_at(snapshot, lang, currency, year);
         // Some amount is always converted (PepsiCo reports dollars, the history only tenge).
         let conversion_note = fill(
             text(Key::ConvertedAt, lang),
@@ -256,25 +364,14 @@ impl PortfolioView {
                 portfolio
                     .history
                     .iter()
+                    .filter(|point| year_of(&point.date).is_some_and(|y| y <= year))
                     .map(|point| {
-                        let value = match point.investment_kzt {
-                            Some(kzt) => format!(
-                                "{} · {}",
-                                format::integer(u64::from(point.projects), lang),
-                                money_or_undisclosed(
-                                    amount_in(
-                                        &Investment {
-                                            kzt: Some(kzt),
-                                            usd: None
-                                        },
-                                        currency,
-                                        rate
-                                    ),
-                                    currency,
-                                    lang
-                                )
-                            ),
-                            None => format::integer(u64::from(point.projects), lang),
+                        let count = format::integer(u64::from(point.projects), lang);
+                        let value = match convert(point.investment_kzt, None, currency, rate) {
+                            Some(amount) => {
+                                format!("{count} · {}", money_text(amount, currency, lang))
+                            }
+                            None => count,
                         };
                         (
                             format::date(&point.date, lang),
@@ -300,7 +397,7 @@ impl PortfolioView {
                             .map(|c| c.colour.clone());
                         count_bar(
                             district.name.get(lang),
-                            count_named(snapshot, |p| &p.district, &district.id),
+                            count_named(snapshot, year, |p| &p.district, &district.id),
                             colour,
                         )
                     })
@@ -316,7 +413,7 @@ impl PortfolioView {
                     .map(|sector| {
                         count_bar(
                             sector.name.get(lang),
-                            count_named(snapshot, |p| &p.sector, &sector.id),
+                            count_named(snapshot, year, |p| &p.sector, &sector.id),
                             None,
                         )
                     })
@@ -326,13 +423,8 @@ impl PortfolioView {
 
         PortfolioView {
             title: text(Key::PortfolioTitle, lang).to_owned(),
-            as_of: fill(
-                text(Key::AsOf, lang),
-                "date",
-                &format::date(&portfolio.as_of, lang),
-            ),
-            headline_sources: portfolio
-                .sources
+            as_of,
+            headline_sources: headline_source_ids(snapshot, year)
                 .iter()
                 .filter_map(|id| snapshot.source(id))
                 .map(source_link)
@@ -340,17 +432,19 @@ impl PortfolioView {
             headline,
             currency_label: text(Key::Currency, lang).to_owned(),
             conversion_note,
-            charts: vec![history, by_district, by_sector],
+            // Before the first report there is no history to chart.
+            charts: [history, by_district, by_sector]
+                .into_iter()
+                .filter(|chart| !chart.bars.is_empty())
+                .collect(),
             projects_title: text(Key::NamedProjects, lang).to_owned(),
             projects: snapshot
-                .itemised_projects()
-                .map(|project| project_row(snapshot, project, lang, currency))
+                .projects
+                .iter()
+                .filter(|project| project_at(project, year).stage.is_shown())
+                .map(|project| project_row(snapshot, project, lang, currency, year))
                 .collect(),
-            further: fill(
-                text(Key::FurtherProjects, lang),
-                "n",
-                &format::integer(u64::from(snapshot.unitemised_project_count()), lang),
-            ),
+            further: text(Key::NotItemised, lang).to_owned(),
             schematic: text(Key::SchematicLayout, lang).to_owned(),
             sources_title: text(Key::Sources, lang).to_owned(),
             sources: cited_sources(snapshot),
@@ -375,34 +469,46 @@ mod tests {
     }
 
     #[test]
-    fn the_headline_in_english_tenge() {
-        let view = PortfolioView::build(&bundled(), Lang::En, Currency::Kzt);
+    fn the_headline_in_english_tenge_keeps_its_qualifiers() {
+        let view = PortfolioView::build(&bundled(), Lang::En, Currency::Kzt, 2026);
         assert_eq!(headline(&view, "projects"), "44");
-        assert_eq!(headline(&view, "investment"), "1.8\u{a0}trillion\u{a0}₸");
-        assert_eq!(headline(&view, "jobs"), "30,000+");
-        assert_eq!(view.as_of, "as of 4 February 2026");
         assert_eq!(
-            view.further,
-            "36 further projects not itemised in public sources"
+            headline(&view, "investment"),
+            "about 1.8\u{a0}trillion\u{a0}₸"
         );
-        assert_eq!(view.projects.len(), 8);
-        assert_eq!(view.headline_sources.len(), 1);
+        assert_eq!(headline(&view, "jobs"), "more than 30,000");
+        assert_eq!(view.as_of, "as of 3 February 2026");
+        assert!(
+            view.further.contains("not itemised publicly"),
+            "{}",
+            view.further
+        );
+        assert!(
+            !view.further.chars().any(|c| c.is_ascii_digit()),
+            "no derived count: {}",
+            view.further
+        );
+        assert_eq!(view.headline_sources.len(), 3);
         assert!(view.sources.iter().any(
             |s| s.url.as_deref() == Some("https://www.trend.az/casia/kazakhstan/4141881.html")
         ));
         assert!(
-            view.sources.iter().all(|s| !s.text.contains("caspian.kz")),
-            "uncited sources are left out"
+            view.sources
+                .iter()
+                .any(|s| s.text.contains("“Alatau City takes shape")),
+            "a published title is quoted"
         );
     }
 
     #[test]
-    fn the_headline_in_russian_and_in_dollars() {
-        let view = PortfolioView::build(&bundled(), Lang::Ru, Currency::Kzt);
-        assert_eq!(headline(&view, "investment"), "1,8\u{a0}трлн\u{a0}₸");
-        assert_eq!(headline(&view, "jobs"), "30\u{a0}000+");
-        let view = PortfolioView::build(&bundled(), Lang::En, Currency::Usd);
-        assert_eq!(headline(&view, "investment"), "US$3.53\u{a0}billion");
+    fn the_headline_in_russian_kazakh_and_in_dollars() {
+        let view = PortfolioView::build(&bundled(), Lang::Ru, Currency::Kzt, 2026);
+        assert_eq!(headline(&view, "investment"), "около 1,8\u{a0}трлн\u{a0}₸");
+        assert_eq!(headline(&view, "jobs"), "более 30\u{a0}000");
+        let view = PortfolioView::build(&bundled(), Lang::Kk, Currency::Kzt, 2026);
+        assert_eq!(headline(&view, "jobs"), "30\u{a0}000-нан астам");
+        let view = PortfolioView::build(&bundled(), Lang::En, Currency::Usd, 2026);
+        assert_eq!(headline(&view, "investment"), "about US$3.53\u{a0}billion");
         assert!(
             view.conversion_note.contains("509.92"),
             "{}",
@@ -411,8 +517,58 @@ mod tests {
     }
 
     #[test]
+    fn before_the_first_report_the_panel_has_no_headline_sources_or_history() {
+        let view = PortfolioView::build(&bundled(), Lang::En, Currency::Kzt, 2024);
+        assert!(view.headline.is_empty());
+        assert!(
+            view.headline_sources.is_empty(),
+            "{:?}",
+            view.headline_sources
+        );
+        assert!(
+            view.charts
+                .iter()
+                .all(|chart| chart.title != "Portfolio over time"),
+            "no empty history chart"
+        );
+        let view = PortfolioView::build(&bundled(), Lang::En, Currency::Kzt, 2025);
+        assert_eq!(
+            view.headline_sources.len(),
+            1,
+            "the November 2025 report's source"
+        );
+        assert!(
+            view.headline_sources[0].text.starts_with("Profit"),
+            "{:?}",
+            view.headline_sources
+        );
+    }
+
+    #[test]
+    fn the_panel_shows_the_portfolio_as_last_reported_by_the_year() {
+        let snapshot = bundled();
+        let early = PortfolioView::build(&snapshot, Lang::En, Currency::Kzt, 2024);
+        assert!(early.headline.is_empty());
+        assert!(early.as_of.contains("2024"), "{}", early.as_of);
+        assert_eq!(
+            early.charts.len(),
+            2,
+            "no history yet, only the named projects' charts"
+        );
+        let later = PortfolioView::build(&snapshot, Lang::En, Currency::Kzt, 2025);
+        assert_eq!(headline(&later, "projects"), "42");
+        assert_eq!(headline(&later, "jobs"), "not disclosed");
+        assert!(later.as_of.contains("November 2025"), "{}", later.as_of);
+        assert_eq!(later.charts[0].bars.len(), 1);
+        assert!(
+            early.projects.len() < later.projects.len(),
+            "fewer named projects stand in 2024"
+        );
+    }
+
+    #[test]
     fn undisclosed_investments_say_so_and_dollars_convert_with_the_snapshot_rate() {
-        let view = PortfolioView::build(&bundled(), Lang::En, Currency::Kzt);
+        let view = PortfolioView::build(&bundled(), Lang::En, Currency::Kzt, 2030);
         let row = |id: &str| {
             view.projects
                 .iter()
@@ -422,13 +578,13 @@ mod tests {
         };
         assert_eq!(
             row("iconic-complex"),
-            "Gate District · Planned · not disclosed"
+            "Gate District · under construction · not disclosed"
         );
         assert_eq!(
             row("pepsico-snack-plant"),
-            "Gate District · Under construction · 183.6\u{a0}billion\u{a0}₸ · 900 jobs"
+            "Gate District · built or operating · 187.7\u{a0}billion\u{a0}₸ · about 900 jobs"
         );
-        let kk = PortfolioView::build(&bundled(), Lang::Kk, Currency::Usd);
+        let kk = PortfolioView::build(&bundled(), Lang::Kk, Currency::Usd, 2025);
         let pepsico = kk
             .projects
             .iter()
@@ -437,13 +593,13 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(
             pepsico,
-            "Gate ауданы · Салынуда · 360\u{a0}млн\u{a0}$ · 900 жұмыс орны"
+            "Gate ауданы · салынуда · 368\u{a0}млн\u{a0}$ · шамамен 900 жұмыс орны"
         );
     }
 
     #[test]
-    fn the_charts_count_named_projects_and_scale_to_the_longest_bar() {
-        let view = PortfolioView::build(&bundled(), Lang::En, Currency::Kzt);
+    fn the_charts_count_named_projects_standing_at_the_year() {
+        let view = PortfolioView::build(&bundled(), Lang::En, Currency::Kzt, 2030);
         let by_district: Vec<(String, String, f64)> = view.charts[1]
             .bars
             .iter()
@@ -455,7 +611,7 @@ mod tests {
                 ("Gate District".to_owned(), "4".to_owned(), 1.0),
                 ("Golden District".to_owned(), "2".to_owned(), 0.5),
                 ("Growing District".to_owned(), "2".to_owned(), 0.5),
-                ("Green District".to_owned(), "0".to_owned(), 0.0),
+                ("Green District".to_owned(), "1".to_owned(), 0.25),
             ]
         );
         let history: Vec<String> = view.charts[0]
@@ -463,6 +619,6 @@ mod tests {
             .iter()
             .map(|b| b.value_text.clone())
             .collect();
-        assert_eq!(history[2], "44 · 1.8\u{a0}trillion\u{a0}₸");
+        assert_eq!(history[2], "44 · about 1.8\u{a0}trillion\u{a0}₸");
     }
 }

@@ -3,10 +3,11 @@
 //! both read alike in every language and currency.
 
 use crate::format::Currency;
-use crate::i18n::{Key, text};
+use crate::i18n::{Key, fill, text};
 use crate::lang::Lang;
 use crate::record_view::{PROJECT_SUMMARY_ROWS, RecordView};
 use crate::snapshot::Snapshot;
+use crate::timeline::project_at;
 
 /// One project's row.
 #[derive(Clone, Debug, PartialEq)]
@@ -15,7 +16,8 @@ pub struct ProjectTableRow {
     pub id: String,
     /// The project's name.
     pub name: String,
-    /// District, cluster, sector, status, investment, jobs (in the order of the headers).
+    /// District, cluster, sector, status, investment, jobs, the stage at the chosen year (in
+    /// the order of the headers).
     pub cells: Vec<String>,
 }
 
@@ -31,12 +33,12 @@ pub struct ProjectTable {
 }
 
 impl ProjectTable {
-    /// The table in `lang`, amounts in `currency`.
-    pub fn build(snapshot: &Snapshot, lang: Lang, currency: Currency) -> ProjectTable {
+    /// The table in `lang`, amounts in `currency`, stages at the end of `year`.
+    pub fn build(snapshot: &Snapshot, lang: Lang, currency: Currency, year: u16) -> ProjectTable {
         let views: Vec<RecordView> = snapshot
             .projects
             .iter()
-            .filter_map(|project| RecordView::build(snapshot, &project.id, lang, currency))
+            .filter_map(|project| RecordView::build(snapshot, &project.id, lang, currency, year))
             .collect();
         let mut headers = vec![text(Key::KindProject, lang).to_owned()];
         if let Some(first) = views.first() {
@@ -46,12 +48,18 @@ impl ProjectTable {
                     .map(|row| row.label.clone()),
             );
         }
+        headers.push(fill(text(Key::AtYear, lang), "year", &year.to_string()));
         let rows = views
             .into_iter()
             .map(|view| ProjectTableRow {
                 cells: view.rows[..PROJECT_SUMMARY_ROWS]
                     .iter()
                     .map(|row| row.value.clone())
+                    .chain(
+                        snapshot
+                            .project(&view.id)
+                            .map(|project| project_at(project, year).stage.label(lang).to_owned()),
+                    )
                     .collect(),
                 id: view.id,
                 name: view.title,
@@ -76,7 +84,7 @@ mod tests {
     #[test]
     fn every_named_project_has_a_full_row_under_the_right_headings() {
         let snapshot = snapshot();
-        let table = ProjectTable::build(&snapshot, Lang::En, Currency::Kzt);
+        let table = ProjectTable::build(&snapshot, Lang::En, Currency::Kzt, 2026);
         assert_eq!(table.rows.len(), snapshot.projects.len());
         assert_eq!(
             table.headers,
@@ -87,7 +95,8 @@ mod tests {
                 "Sector",
                 "Status",
                 "Investment",
-                "Jobs"
+                "Jobs",
+                "In 2026"
             ]
         );
         for row in &table.rows {
@@ -105,12 +114,23 @@ mod tests {
             iconic.cells[4], "not disclosed",
             "its investment is not published"
         );
+        assert_eq!(
+            iconic.cells[6], "under construction",
+            "excavation from May 2026"
+        );
+        let earlier = ProjectTable::build(&snapshot, Lang::En, Currency::Kzt, 2024);
+        assert_eq!(earlier.headers[7], "In 2024");
+        let iconic_2024 = earlier.rows.iter().find(|row| row.id == "iconic-complex");
+        assert_eq!(
+            iconic_2024.map(|row| row.cells[6].as_str()),
+            Some("not yet named")
+        );
     }
 
     #[test]
     fn the_table_follows_language_and_currency() {
         let snapshot = snapshot();
-        let russian = ProjectTable::build(&snapshot, Lang::Ru, Currency::Usd);
+        let russian = ProjectTable::build(&snapshot, Lang::Ru, Currency::Usd, 2026);
         assert_eq!(russian.caption, "Названные проекты");
         assert_eq!(russian.headers[1], "Район");
         let with_amount = |table: &ProjectTable| {
@@ -126,7 +146,7 @@ mod tests {
             "{}",
             with_amount(&russian)
         );
-        let kazakh = ProjectTable::build(&snapshot, Lang::Kk, Currency::Kzt);
+        let kazakh = ProjectTable::build(&snapshot, Lang::Kk, Currency::Kzt, 2026);
         assert!(
             with_amount(&kazakh).contains('₸'),
             "{}",

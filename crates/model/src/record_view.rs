@@ -2,13 +2,15 @@
 //! translated strings built natively and tested, which the page only puts in place as text.
 //! Also where a record is on the map, for the camera and the selection marker.
 
+use crate::figure::{Figure, qualified};
 use crate::format::{self, Currency};
 use crate::geo::{LatLon, Local, to_local};
-use crate::i18n::{Key, status, text};
+use crate::i18n::{Key, fill, status, text};
 use crate::lang::Lang;
 use crate::polygon::{area, centroid};
-use crate::portfolio_view::{SourceLink, amount_in, source_link};
+use crate::portfolio_view::{SourceLink, also_reported, amount_in, money_text, source_link};
 use crate::snapshot::{Fact, Record, Snapshot};
+use crate::timeline::{describe_project_at, year_of};
 use crate::validate::footprint_local;
 
 /// What kind of record it is.
@@ -60,10 +62,26 @@ pub struct RecordView {
     pub rows: Vec<Row>,
     /// A paragraph (empty when the record has none).
     pub description: String,
-    /// Dated events: (date, event).
-    pub timeline: Vec<(String, String)>,
+    /// Where a project stands at the chosen year, in words; empty for other records.
+    pub at_year: String,
+    /// Dated events, oldest first.
+    pub timeline: Vec<TimelineLine>,
     /// Where the figures come from.
     pub sources: Vec<SourceLink>,
+    /// Why the landmark's 3D model is not shown, when the run-time check refused it (set by the
+    /// app, which alone sees the model).
+    pub model_note: Option<String>,
+}
+
+/// One dated event of a record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimelineLine {
+    /// The date in words.
+    pub date: String,
+    /// What happens.
+    pub event: String,
+    /// After the chosen year: still to come at that year.
+    pub later: bool,
 }
 
 /// Where a record is: the point to look at and a radius that frames it.
@@ -104,14 +122,19 @@ pub fn focus(snapshot: &Snapshot, id: &str) -> Option<Focus> {
     }
 }
 
-fn figure(value: Option<f64>, unit: &str, lang: Lang) -> String {
+fn figure(value: Option<Figure>, unit: &str, lang: Lang) -> String {
     match value {
-        Some(value) => with_unit(value, unit, lang),
+        Some(value) => figure_text(value, unit, lang),
         None => text(Key::NotDisclosed, lang).to_owned(),
     }
 }
 
-/// A figure with its unit, in the language's number format.
+/// A figure with its unit and qualifier, in the language's number format: "more than 220,000".
+pub fn figure_text(figure: Figure, unit: &str, lang: Lang) -> String {
+    qualified(&with_unit(figure.value, unit, lang), figure.qualifier, lang)
+}
+
+/// A number with its unit, in the language's number format.
 fn with_unit(value: f64, unit: &str, lang: Lang) -> String {
     let number = if value.fract() == 0.0 && value.abs() < 1e15 {
         format::integer(value.abs() as u64, lang)
@@ -126,6 +149,7 @@ fn with_unit(value: f64, unit: &str, lang: Lang) -> String {
         "t/yr" => lang.pick(["t/yr", "т/год", "т/жыл"]),
         "containers/yr" => lang.pick(["containers/yr", "контейнеров/год", "контейнер/жыл"]),
         "visitors/yr" => lang.pick(["visitors/yr", "посетителей/год", "келуші/жыл"]),
+        "seats" => lang.pick(["seats", "мест", "орын"]),
         "storeys" | "projects" | "" => return number,
         other => other,
     };
@@ -135,7 +159,7 @@ fn with_unit(value: f64, unit: &str, lang: Lang) -> String {
 fn fact_row(fact: &Fact, lang: Lang) -> Row {
     Row {
         label: fact.label.get(lang).to_owned(),
-        value: with_unit(fact.value, &fact.unit, lang),
+        value: figure_text(fact.value, &fact.unit, lang),
     }
 }
 
@@ -154,8 +178,15 @@ fn row(label: Key, value: String, lang: Lang) -> Row {
 }
 
 impl RecordView {
-    /// The record with `id`, or `None` when the snapshot has no such record.
-    pub fn build(snapshot: &Snapshot, id: &str, lang: Lang, currency: Currency) -> Option<Self> {
+    /// The record with `id` as of the end of `year`, or `None` when the snapshot has no such
+    /// record.
+    pub fn build(
+        snapshot: &Snapshot,
+        id: &str,
+        lang: Lang,
+        currency: Currency,
+        year: u16,
+    ) -> Option<Self> {
         let district_name = |id: Option<&str>| {
             id.and_then(|id| snapshot.district(id))
                 .map(|d| d.name.get(lang).to_owned())
@@ -189,8 +220,10 @@ impl RecordView {
                 title: district.name.get(lang).to_owned(),
                 rows,
                 description: district.function.get(lang).to_owned(),
+                at_year: String::new(),
                 timeline: Vec::new(),
                 sources: source_links(snapshot, &district.sources),
+                model_note: None,
             });
         }
         if let Some(cluster) = snapshot.cluster(id) {
@@ -215,8 +248,10 @@ impl RecordView {
                 title: cluster.name.get(lang).to_owned(),
                 rows,
                 description: String::new(),
+                at_year: String::new(),
                 timeline: Vec::new(),
                 sources: source_links(snapshot, &cluster.sources),
+                model_note: None,
             });
         }
         let project = snapshot.project(id)?;
@@ -248,21 +283,50 @@ impl RecordView {
                 lang,
             ),
             row(Key::Sector, sector.unwrap_or_else(not_disclosed), lang),
-            row(Key::Status, status(project.status, lang).to_owned(), lang),
+            row(
+                Key::Status,
+                fill(
+                    &fill(
+                        text(Key::StatusReportedOn, lang),
+                        "status",
+                        status(project.status, lang),
+                    ),
+                    "date",
+                    &format::date(&project.status_as_of, lang),
+                ),
+                lang,
+            ),
             row(
                 Key::RecordInvestment,
-                amount.map_or_else(not_disclosed, |a| format::money(a, currency, lang)),
+                amount.map_or_else(not_disclosed, |a| {
+                    let mut shown = money_text(a, currency, lang);
+                    for other in also_reported(snapshot, &project.investment, currency, lang) {
+                        shown = format!("{shown}; {other}");
+                    }
+                    shown
+                }),
                 lang,
             ),
-            row(
-                Key::RecordJobs,
-                project
-                    .jobs
-                    .map_or_else(not_disclosed, |jobs| format::integer(u64::from(jobs), lang)),
-                lang,
-            ),
+            row(Key::RecordJobs, figure(project.jobs, "", lang), lang),
         ];
         rows.extend(project.facts.iter().map(|fact| fact_row(fact, lang)));
+        if project.in_portfolio.is_none() {
+            rows.push(row(
+                Key::InPortfolio,
+                text(Key::NotKnown, lang).to_owned(),
+                lang,
+            ));
+        }
+        let mut timeline: Vec<(String, String)> = crate::timeline::project_dates(project, lang)
+            .map(|(date, event)| (date.date.clone(), event))
+            .chain(
+                project
+                    .timeline
+                    .iter()
+                    .map(|m| (m.date.clone(), m.event.get(lang).to_owned())),
+            )
+            .collect();
+        timeline.sort_by(|a, b| a.0.cmp(&b.0));
         Some(Self {
             id: project.id.clone(),
             kind: RecordKind::Project,
@@ -270,12 +334,17 @@ impl RecordView {
             title: project.name.get(lang).to_owned(),
             rows,
             description: project.description.get(lang).to_owned(),
-            timeline: project
-                .timeline
-                .iter()
-                .map(|m| (format::date(&m.date, lang), m.event.get(lang).to_owned()))
+            at_year: describe_project_at(project, year, lang),
+            timeline: timeline
+                .into_iter()
+                .map(|(date, event)| TimelineLine {
+                    later: year_of(&date).is_some_and(|y| y > year),
+                    date: format::date(&date, lang),
+                    event,
+                })
                 .collect(),
             sources: source_links(snapshot, &project.sources),
+            model_note: None,
         })
     }
 
@@ -298,7 +367,7 @@ mod tests {
 
     #[test]
     fn the_iconic_complex_shows_its_272_m_tower_and_undisclosed_cost() {
-        let view = RecordView::build(&bundled(), "iconic-complex", Lang::En, Currency::Kzt)
+        let view = RecordView::build(&bundled(), "iconic-complex", Lang::En, Currency::Kzt, 2026)
             .expect("a record");
         assert_eq!(view.kind, RecordKind::Project);
         assert_eq!(view.title, "Iconic Complex");
@@ -312,31 +381,63 @@ mod tests {
     #[test]
     fn records_read_in_russian_and_kazakh() {
         let snapshot = bundled();
-        let ru =
-            RecordView::build(&snapshot, "iconic-complex", Lang::Ru, Currency::Kzt).expect("ru");
+        let ru = RecordView::build(&snapshot, "iconic-complex", Lang::Ru, Currency::Kzt, 2026)
+            .expect("ru");
         assert_eq!(ru.value_of("Высота главной башни"), Some("272\u{a0}м"));
         assert_eq!(ru.value_of("Инвестиции"), Some("не раскрывается"));
-        let kk = RecordView::build(&snapshot, "pepsico-snack-plant", Lang::Kk, Currency::Usd)
-            .expect("kk");
-        assert!(kk.rows.iter().any(|r| r.value.contains("360")), "{kk:#?}");
+        let kk = RecordView::build(
+            &snapshot,
+            "pepsico-snack-plant",
+            Lang::Kk,
+            Currency::Usd,
+            2026,
+        )
+        .expect("kk");
+        assert!(kk.rows.iter().any(|r| r.value.contains("368")), "{kk:#?}");
+        assert!(
+            kk.rows
+                .iter()
+                .any(|r| r.value.contains("360") && r.value.contains("Trend")),
+            "both reported totals, each with its source: {kk:#?}"
+        );
+        assert!(
+            kk.rows.iter().any(|r| r.value == "шамамен 900"),
+            "the jobs keep their qualifier: {kk:#?}"
+        );
     }
 
     #[test]
     fn districts_and_clusters_are_records_too() {
         let snapshot = bundled();
-        let gate = RecordView::build(&snapshot, "gate-district", Lang::En, Currency::Kzt)
+        let gate = RecordView::build(&snapshot, "gate-district", Lang::En, Currency::Kzt, 2026)
             .expect("district");
         assert_eq!(gate.kind, RecordKind::District);
-        assert_eq!(gate.value_of("Area"), Some("4,000\u{a0}ha"));
-        let golden = RecordView::build(&snapshot, "golden-district", Lang::En, Currency::Kzt)
+        assert_eq!(gate.value_of("Area"), Some("about 4,000\u{a0}ha"));
+        assert_eq!(
+            gate.value_of("Residents planned"),
+            Some("more than 220,000")
+        );
+        let gate_ru = RecordView::build(&snapshot, "gate-district", Lang::Ru, Currency::Kzt, 2026)
+            .expect("district");
+        assert!(
+            gate_ru.rows.iter().any(|r| r.value == "более 220\u{a0}000"),
+            "{gate_ru:#?}"
+        );
+        let golden = RecordView::build(&snapshot, "golden-district", Lang::En, Currency::Kzt, 2026)
             .expect("district");
         assert_eq!(golden.value_of("Area"), Some("not disclosed"));
-        let logistics = RecordView::build(&snapshot, "cluster-logistics", Lang::En, Currency::Kzt)
-            .expect("cluster");
+        let logistics = RecordView::build(
+            &snapshot,
+            "cluster-logistics",
+            Lang::En,
+            Currency::Kzt,
+            2026,
+        )
+        .expect("cluster");
         assert_eq!(logistics.kind, RecordKind::Cluster);
         assert_eq!(logistics.value_of("District"), Some("Growing District"));
         assert_eq!(
-            RecordView::build(&snapshot, "nowhere", Lang::En, Currency::Kzt),
+            RecordView::build(&snapshot, "nowhere", Lang::En, Currency::Kzt, 2026),
             None
         );
     }

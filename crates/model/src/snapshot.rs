@@ -1,12 +1,16 @@
 //! The data snapshot (`assets/data/alatau.json`): typed, with unknown fields refused.
 //!
-//! Every figure is optional: `null` means "not disclosed", never zero. Records name their
-//! sources by id; `validate` checks that every reference resolves.
+//! Every figure is optional: `null` means "not disclosed", never zero, and a figure keeps the
+//! qualifier its source states ([`Figure`]). Records name their sources by id; `validate` checks
+//! that every reference resolves. Dated milestones (the city's and each project's) let the app
+//! show the city at any year from 2024 to 2050 ([`crate::timeline`]).
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::figure::{Figure, Qualifier};
+
 /// The snapshot schema version this build reads.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Text in the three interface languages.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +55,70 @@ pub struct Snapshot {
     pub projects: Vec<Project>,
     /// The investment portfolio's headline figures and their history.
     pub portfolio: Portfolio,
+    /// The city's dated milestones (status, plans, laws, infrastructure), oldest first.
+    pub milestones: Vec<CityMilestone>,
+}
+
+/// What a city milestone is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MilestoneKind {
+    /// The place's legal status (town, city of advanced development).
+    Status,
+    /// The master plan and its revisions.
+    Plan,
+    /// The city's law: readings, signing, stages in force.
+    Law,
+    /// Infrastructure stages and programmes.
+    Infrastructure,
+    /// Investment pipelines other than the portfolio's history.
+    Investment,
+}
+
+/// A dated event in the city's life, with its sources.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CityMilestone {
+    /// Stable kebab-case id.
+    pub id: String,
+    /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    pub date: String,
+    /// What it is about.
+    pub kind: MilestoneKind,
+    /// What happened or is planned, with its figures as reported.
+    pub event: I18nText,
+    /// Source ids (at least one).
+    pub sources: Vec<String>,
+}
+
+/// A counted population.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationCount {
+    /// The day of the count.
+    pub date: String,
+    /// Residents.
+    pub residents: Figure,
+    /// Source ids.
+    pub sources: Vec<String>,
+}
+
+/// A figure planned for 2050, as one source states it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// Stable kebab-case id.
+    pub id: String,
+    /// What it measures.
+    pub label: I18nText,
+    /// The figure.
+    pub value: Figure,
+    /// Its unit (as for [`Fact`]).
+    pub unit: String,
+    /// Whose figure it is (a resolution, a news agency, a superseded plan).
+    pub basis: I18nText,
+    /// Source ids.
+    pub sources: Vec<String>,
 }
 
 /// The snapshot's own currency conversion.
@@ -73,24 +141,14 @@ pub struct Source {
     pub id: String,
     /// Who published it.
     pub publisher: String,
-    /// What it is about.
-    pub title: String,
+    /// Its title as published, when recorded.
+    pub title: Option<String>,
+    /// What we cite it for, in our words (shown when the published title is not recorded).
+    pub topic: String,
     /// Where to read it, when known.
     pub url: Option<String>,
     /// When it was published (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`), when known.
     pub date: Option<String>,
-}
-
-/// A range reported by sources that disagree, or an approximate figure.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Range {
-    /// Lowest reported value.
-    pub min: f64,
-    /// Highest reported value.
-    pub max: f64,
-    /// The year it refers to.
-    pub year: u32,
 }
 
 /// City-wide facts.
@@ -102,13 +160,13 @@ pub struct City {
     /// One paragraph about it.
     pub summary: I18nText,
     /// Area, hectares.
-    pub area_ha: Option<f64>,
+    pub area_ha: Option<Figure>,
     /// Special economic zone, hectares.
-    pub special_economic_zone_ha: Option<f64>,
-    /// Population today.
-    pub population_now: Option<Range>,
-    /// Planned population in 2050.
-    pub population_2050: Option<Range>,
+    pub special_economic_zone_ha: Option<Figure>,
+    /// Counted populations, oldest first.
+    pub population: Vec<PopulationCount>,
+    /// Figures planned for 2050, each with its own source (sources differ; never merged).
+    pub targets_2050: Vec<Target>,
     /// Year main construction ends.
     pub main_construction_by: Option<u32>,
     /// Year the city is complete.
@@ -156,17 +214,17 @@ pub struct District {
     /// Position along the A3 from Almaty, from 1.
     pub order: u32,
     /// Area, hectares.
-    pub area_ha: Option<f64>,
+    pub area_ha: Option<Figure>,
     /// Planned residents.
-    pub residents_planned: Option<f64>,
+    pub residents_planned: Option<Figure>,
     /// Residents today.
-    pub residents_now: Option<f64>,
+    pub residents_now: Option<Figure>,
     /// Planned housing, square metres.
-    pub housing_m2: Option<f64>,
+    pub housing_m2: Option<Figure>,
     /// Planned commercial space, square metres.
-    pub commercial_m2: Option<f64>,
+    pub commercial_m2: Option<Figure>,
     /// Planned jobs.
-    pub jobs: Option<f64>,
+    pub jobs: Option<Figure>,
     /// Where it is.
     pub location: Location,
     /// What is built in it (outside its cluster zones).
@@ -249,9 +307,24 @@ pub enum Status {
 #[serde(deny_unknown_fields)]
 pub struct Investment {
     /// Tenge.
-    pub kzt: Option<f64>,
+    pub kzt: Option<Figure>,
     /// US dollars.
-    pub usd: Option<f64>,
+    pub usd: Option<Figure>,
+    /// Other amounts reported for the same thing, each with its source (sources disagree).
+    #[serde(default)]
+    pub also_reported: Vec<ReportedAmount>,
+}
+
+/// An amount one source reports where others report another.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportedAmount {
+    /// Tenge.
+    pub kzt: Option<Figure>,
+    /// US dollars.
+    pub usd: Option<Figure>,
+    /// Source ids.
+    pub sources: Vec<String>,
 }
 
 /// A labelled figure (height, area, capacity).
@@ -261,7 +334,7 @@ pub struct Fact {
     /// Id, unique within the project.
     pub id: String,
     /// The figure.
-    pub value: f64,
+    pub value: Figure,
     /// Its unit: `m`, `m2`, `ha`, `t/yr`, ...
     pub unit: String,
     /// What it measures.
@@ -278,6 +351,28 @@ pub struct Milestone {
     pub event: I18nText,
 }
 
+/// A date a source gives, with that source.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourcedDate {
+    /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    pub date: String,
+    /// Source ids (at least one).
+    pub sources: Vec<String>,
+}
+
+/// A project's dates, each `null` where no source publishes it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectDates {
+    /// The earliest date a source names the project.
+    pub announced: Option<SourcedDate>,
+    /// When construction began or is planned to begin.
+    pub construction_start: Option<SourcedDate>,
+    /// When it is planned to be complete or to operate.
+    pub completion_planned: Option<SourcedDate>,
+}
+
 /// A named project.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -292,19 +387,24 @@ pub struct Project {
     pub cluster: Option<String>,
     /// Sector id, if known.
     pub sector: Option<String>,
-    /// Where it stands.
+    /// Where it stands, as last reported.
     pub status: Status,
+    /// The date of that report.
+    pub status_as_of: String,
     /// A "system-forming" priority project.
     pub priority: bool,
-    /// Counted in the investment portfolio's totals.
-    pub in_portfolio: bool,
+    /// Whether it is one of the portfolio's projects: `null` when no source says (the portfolio
+    /// is not itemised publicly).
+    pub in_portfolio: Option<bool>,
     /// Investment.
     pub investment: Investment,
     /// Jobs.
-    pub jobs: Option<u32>,
+    pub jobs: Option<Figure>,
     /// Other figures.
     pub facts: Vec<Fact>,
-    /// Dated events.
+    /// When it was announced, begun and is to be complete.
+    pub dates: ProjectDates,
+    /// Other dated events.
     pub timeline: Vec<Milestone>,
     /// One paragraph.
     pub description: I18nText,
@@ -324,8 +424,8 @@ pub struct Portfolio {
     pub projects: u32,
     /// Total value.
     pub investment: Investment,
-    /// Jobs expected: "more than" this.
-    pub jobs_min: Option<u32>,
+    /// Jobs expected.
+    pub jobs: Option<Figure>,
     /// Sector ids.
     pub sectors: Vec<String>,
     /// Cluster ids the city develops around.
@@ -345,7 +445,7 @@ pub struct PortfolioPoint {
     /// Number of projects.
     pub projects: u32,
     /// Total value, tenge.
-    pub investment_kzt: Option<f64>,
+    pub investment_kzt: Option<Figure>,
     /// What else was reported.
     pub note: I18nText,
     /// Source ids.
@@ -353,15 +453,12 @@ pub struct PortfolioPoint {
 }
 
 impl Snapshot {
-    /// Named projects counted in the portfolio.
+    /// Named projects a source places inside the portfolio (none, as of the bundled snapshot:
+    /// the portfolio is not itemised publicly).
     pub fn itemised_projects(&self) -> impl Iterator<Item = &Project> {
-        self.projects.iter().filter(|project| project.in_portfolio)
-    }
-
-    /// Portfolio projects not itemised in public sources.
-    pub fn unitemised_project_count(&self) -> u32 {
-        let itemised = u32::try_from(self.itemised_projects().count()).unwrap_or(u32::MAX);
-        self.portfolio.projects.saturating_sub(itemised)
+        self.projects
+            .iter()
+            .filter(|project| project.in_portfolio == Some(true))
     }
 
     /// A district by id.

@@ -1,5 +1,5 @@
 //! The shareable part of the app state as it lives in the URL hash:
-//! `#lang=ru&select=iconic-complex&tour=overview&step=2&cam=x,z,distance,yaw,pitch`.
+//! `#lang=ru&select=iconic-complex&tour=overview&step=2&year=2030&cam=x,z,distance,yaw,pitch`.
 //!
 //! Parsing never fails: every malformed or unknown entry is dropped with a [`UrlWarning`] for the
 //! console, and the rest is kept.
@@ -23,6 +23,8 @@ pub struct UrlState {
     pub tour: Option<String>,
     /// Step within the tour, from 0.
     pub step: Option<u32>,
+    /// The timeline's year (2024..=2050).
+    pub year: Option<u16>,
     /// Camera pose.
     pub cam: Option<CameraPose>,
 }
@@ -80,6 +82,10 @@ impl UrlState {
                     Ok(step) if step < 1000 => state.step = Some(step),
                     _ => warn("not a step number"),
                 },
+                "year" => match crate::timeline::parse_year(value) {
+                    Some(year) => state.year = Some(year),
+                    None => warn("not a year of the timeline (2024 to 2050)"),
+                },
                 "cam" => match parse_camera(value) {
                     Some(pose) => state.cam = Some(pose),
                     None => warn("expected five numbers: x,z,distance,yaw,pitch"),
@@ -104,6 +110,9 @@ impl UrlState {
         }
         if let Some(step) = self.step {
             parts.push(format!("step={step}"));
+        }
+        if let Some(year) = self.year {
+            parts.push(format!("year={year}"));
         }
         if let Some(pose) = &self.cam {
             parts.push(format!(
@@ -158,6 +167,7 @@ mod tests {
             select: Some("iconic-complex".into()),
             tour: Some("investor-overview".into()),
             step: Some(3),
+            year: Some(2030),
             cam: Some(CameraPose {
                 x: -1200.0,
                 z: 5300.0,
@@ -174,7 +184,7 @@ mod tests {
         let hash = state.to_hash();
         assert_eq!(
             hash,
-            "lang=kk&select=iconic-complex&tour=investor-overview&step=3&cam=-1200,5300,2500,45.5,30.0"
+            "lang=kk&select=iconic-complex&tour=investor-overview&step=3&year=2030&cam=-1200,5300,2500,45.5,30.0"
         );
         let (parsed, warnings) = UrlState::parse(&format!("#{hash}"));
         assert!(warnings.is_empty(), "{warnings:?}");
@@ -193,7 +203,7 @@ mod tests {
     #[test]
     fn garbage_is_dropped_with_one_warning_each_and_good_entries_survive() {
         let (state, warnings) = UrlState::parse(
-            "#lang=xx&select=<img src=x>&cam=1,2,3&step=-4&tour=Tour!&zoom=3&novalue&lang=ru",
+            "#lang=xx&select=<img src=x>&cam=1,2,3&step=-4&tour=Tour!&zoom=3&novalue&year=abc&year=1999&lang=ru",
         );
         assert_eq!(
             state.lang,
@@ -204,6 +214,7 @@ mod tests {
         assert_eq!(state.cam, None);
         assert_eq!(state.step, None);
         assert_eq!(state.tour, None);
+        assert_eq!(state.year, None);
         let reasons: Vec<&str> = warnings.iter().map(|w| w.reason).collect();
         assert_eq!(
             reasons,
@@ -215,6 +226,8 @@ mod tests {
                 "not a tour id (lowercase letters, digits and dashes)",
                 "unknown key",
                 "expected key=value",
+                "not a year of the timeline (2024 to 2050)",
+                "not a year of the timeline (2024 to 2050)",
             ]
         );
         assert_eq!(

@@ -2,7 +2,7 @@
 
 mod common;
 
-use alatau_model::snapshot::Snapshot;
+use alatau_model::snapshot::{Figure, Qualifier, Snapshot};
 use alatau_model::validate::{SnapshotError, load_snapshot};
 use common::assert_same_fields;
 use proptest::prelude::*;
@@ -46,14 +46,37 @@ fn only(errors: Vec<SnapshotError>) -> SnapshotError {
     errors.into_iter().next().expect("one error")
 }
 
+/// Each error of `value` as its path and message, in order.
+fn described(value: &Value) -> Vec<(String, String)> {
+    errors_of(value)
+        .into_iter()
+        .map(|e| (e.path, e.message))
+        .collect()
+}
+
 #[test]
 fn the_bundled_snapshot_is_valid_and_carries_the_headline() {
     let snapshot = bundled();
     assert_eq!(snapshot.portfolio.projects, 44);
-    assert_eq!(snapshot.portfolio.investment.kzt, Some(1.8e12));
-    assert_eq!(snapshot.portfolio.investment.usd, Some(3.53e9));
-    assert_eq!(snapshot.portfolio.jobs_min, Some(30_000));
-    assert_eq!(snapshot.portfolio.as_of, "2026-02-04");
+    let about = |value| {
+        Some(Figure {
+            value,
+            qualifier: Qualifier::About,
+        })
+    };
+    assert_eq!(snapshot.portfolio.investment.kzt, about(1.8e12));
+    assert_eq!(snapshot.portfolio.investment.usd, about(3.53e9));
+    assert_eq!(
+        snapshot.portfolio.jobs,
+        Some(Figure {
+            value: 30_000.0,
+            qualifier: Qualifier::MoreThan
+        })
+    );
+    assert_eq!(
+        snapshot.portfolio.as_of, "2026-02-03",
+        "the council met on Tuesday 3 February"
+    );
     assert_eq!(snapshot.districts.len(), 4);
     assert_eq!(snapshot.clusters.len(), 4);
     assert_eq!(snapshot.sectors.len(), 5);
@@ -63,7 +86,7 @@ fn the_bundled_snapshot_is_valid_and_carries_the_headline() {
         .iter()
         .map(|p| p.date.as_str())
         .collect();
-    assert_eq!(history, ["2025-11", "2026-01-15", "2026-02-04"]);
+    assert_eq!(history, ["2025-11", "2026-01-15", "2026-02-03"]);
     for id in [
         "iconic-complex",
         "kaist-kazakhstan",
@@ -76,7 +99,11 @@ fn the_bundled_snapshot_is_valid_and_carries_the_headline() {
             "{id} is listed"
         );
     }
-    assert_eq!(snapshot.unitemised_project_count(), 36);
+    assert!(
+        snapshot.projects.iter().all(|p| p.in_portfolio.is_none()),
+        "no source places a named project inside the 44"
+    );
+    assert_eq!(snapshot.itemised_projects().count(), 0);
     let iconic = snapshot
         .projects
         .iter()
@@ -87,7 +114,10 @@ fn the_bundled_snapshot_is_valid_and_carries_the_headline() {
         .iter()
         .find(|f| f.id == "height")
         .expect("height");
-    assert_eq!((height.value, height.unit.as_str()), (272.0, "m"));
+    assert_eq!(
+        (height.value, height.unit.as_str()),
+        (Figure::exact(272.0), "m")
+    );
     assert_eq!(
         iconic.investment.kzt, None,
         "the Iconic Complex cost is not public: null, never a guess"
@@ -263,13 +293,10 @@ fn a_negative_figure_is_refused() {
     assert_eq!(error.message, "must not be negative, found -360000000");
 
     let mut value = bundled_value();
-    value["projects"][2]["jobs"] = json!(-900);
+    value["projects"][2]["jobs"] = json!({ "value": -900, "qualifier": "about" });
     let error = only(errors_of(&value));
     assert_eq!(error.path, "projects[2].jobs");
-    assert_eq!(
-        error.message,
-        "expected a whole number of at least 0, found the number -900"
-    );
+    assert_eq!(error.message, "must not be negative, found -900");
 }
 
 #[test]
@@ -293,10 +320,7 @@ fn impossible_dates_and_far_away_places_are_refused() {
     let mut value = bundled_value();
     value["portfolio"]["as_of"] = json!("2026-02-30");
     value["districts"][0]["location"]["lat"] = json!(51.17);
-    let described: Vec<(String, String)> = errors_of(&value)
-        .into_iter()
-        .map(|e| (e.path, e.message))
-        .collect();
+    let described = described(&value);
     assert_eq!(
         described,
         [
@@ -316,12 +340,146 @@ fn impossible_dates_and_far_away_places_are_refused() {
 fn listed_projects_may_not_exceed_the_portfolio() {
     let mut value = bundled_value();
     value["portfolio"]["projects"] = json!(3);
+    for index in 0..4 {
+        value["projects"][index]["in_portfolio"] = json!(true);
+    }
     let error = only(errors_of(&value));
     assert_eq!(error.path, "portfolio.projects");
     assert_eq!(
         error.message,
-        "8 projects are marked in_portfolio but the portfolio counts 3"
+        "4 projects are marked in_portfolio but the portfolio counts 3"
     );
+}
+
+// ---- qualifiers and dated milestones ---------------------------------------------------------
+
+#[test]
+fn the_snapshot_keeps_qualifiers_population_counts_and_targets_apart() {
+    let snapshot = bundled();
+    let gate = snapshot.district("gate-district").expect("gate");
+    assert_eq!(
+        gate.residents_planned.map(|f| f.qualifier),
+        Some(Qualifier::MoreThan)
+    );
+    assert_eq!(gate.jobs.map(|f| f.qualifier), Some(Qualifier::About));
+    let counts: Vec<(&str, f64)> = snapshot
+        .city
+        .population
+        .iter()
+        .map(|c| (c.date.as_str(), c.residents.value))
+        .collect();
+    assert_eq!(counts, [("2024-01-01", 52_086.0), ("2025-12-01", 54_747.0)]);
+    let residents_2050: Vec<(f64, Qualifier)> = snapshot
+        .city
+        .targets_2050
+        .iter()
+        .filter(|t| t.id.starts_with("population-"))
+        .map(|t| (t.value.value, t.value.qualifier))
+        .collect();
+    assert_eq!(
+        residents_2050,
+        [
+            (1_870_000.0, Qualifier::Exact),
+            (2_000_000.0, Qualifier::UpTo),
+            (2_200_000.0, Qualifier::Exact)
+        ],
+        "three figures, each with its own source, never one merged range"
+    );
+    let pepsico = snapshot.project("pepsico-snack-plant").expect("pepsico");
+    assert_eq!(pepsico.investment.usd, Some(Figure::exact(368e6)));
+    assert_eq!(
+        pepsico.investment.also_reported[0].usd,
+        Some(Figure::exact(360e6))
+    );
+    for id in ["zhetygen-logistics-centre", "k-park"] {
+        let project = snapshot.project(id).expect(id);
+        assert_eq!(
+            project.status,
+            alatau_model::snapshot::Status::UnderConstruction,
+            "{id}"
+        );
+    }
+    assert!(snapshot.milestones.len() >= 12);
+}
+
+#[test]
+fn an_unknown_qualifier_names_its_path_and_the_choices() {
+    let mut value = bundled_value();
+    value["districts"][0]["jobs"] = json!({ "value": 181000, "qualifier": "roughly" });
+    let error = only(errors_of(&value));
+    assert_eq!(error.path, "districts[0].jobs.qualifier");
+    assert!(
+        error.message.contains("roughly") && error.message.contains("more-than"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn a_milestone_needs_a_real_date_in_order_and_a_source() {
+    let mut value = bundled_value();
+    value["milestones"][1]["date"] = json!("2024-02-30");
+    value["milestones"][3]["sources"] = json!([]);
+    value["milestones"][5]["date"] = json!("2023-01");
+    let described = described(&value);
+    assert_eq!(
+        described,
+        [
+            (
+                "milestones[1].date".to_owned(),
+                "`2024-02-30` is not a real date (YYYY, YYYY-MM or YYYY-MM-DD)".to_owned()
+            ),
+            (
+                "milestones[3].sources".to_owned(),
+                "every record names at least one source".to_owned()
+            ),
+            (
+                "milestones[5].date".to_owned(),
+                format!(
+                    "`2023-01` comes before the milestone before it (oldest first) `{}`",
+                    bundled().milestones[4].date
+                )
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_project_start_before_its_announcement_or_an_unsourced_date_is_refused() {
+    let mut value = bundled_value();
+    let pepsico = 2;
+    assert_eq!(value["projects"][pepsico]["id"], "pepsico-snack-plant");
+    value["projects"][pepsico]["dates"]["construction_start"]["date"] = json!("2025-01");
+    value["projects"][pepsico]["dates"]["completion_planned"]["sources"] = json!(["nowhere"]);
+    let described = described(&value);
+    assert_eq!(
+        described,
+        [
+            (
+                "projects[2].dates.construction_start.date".to_owned(),
+                "`2025-01` comes before `announced` `2025-06-17`".to_owned()
+            ),
+            (
+                "projects[2].dates.completion_planned.sources[0]".to_owned(),
+                "unknown source `nowhere`".to_owned()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_status_without_its_report_date_is_refused_with_its_path() {
+    let mut value = bundled_value();
+    value["projects"][3]["status_as_of"] = json!("last spring");
+    let error = only(errors_of(&value));
+    assert_eq!(error.path, "projects[3].status_as_of");
+    let mut value = bundled_value();
+    value["projects"][3]
+        .as_object_mut()
+        .expect("a project")
+        .remove("status_as_of");
+    let error = only(errors_of(&value));
+    assert!(error.message.contains("status_as_of"), "{}", error.message);
 }
 
 #[test]
@@ -465,7 +623,7 @@ fn bundled_footprints_are_on_land_in_order_along_the_a3_and_the_gate_matches_its
     }
     let gate = snapshot.district("gate-district").expect("gate");
     let hectares = area(&footprint_local(&gate.footprint)) / 10_000.0;
-    let published = gate.area_ha.expect("published area") as f32;
+    let published = gate.area_ha.expect("published area").value as f32;
     assert!(
         (hectares - published).abs() / published < 0.05,
         "Gate outline {hectares} ha vs published {published} ha"

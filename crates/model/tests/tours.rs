@@ -48,10 +48,18 @@ fn only(errors: Vec<SnapshotError>) -> SnapshotError {
 }
 
 #[test]
-fn the_bundled_tours_are_the_three_the_investors_need() {
+fn the_bundled_tours_are_the_four_the_investors_need() {
     let tours = bundled();
     let ids: Vec<&str> = tours.tours.iter().map(|tour| tour.id.as_str()).collect();
-    assert_eq!(ids, ["corridor", "investment-case", "gate-and-golden"]);
+    assert_eq!(
+        ids,
+        [
+            "corridor",
+            "investment-case",
+            "gate-and-golden",
+            "city-grows"
+        ]
+    );
     let snapshot = snapshot();
     for tour in &tours.tours {
         for step in &tour.steps {
@@ -165,6 +173,37 @@ fn a_caption_with_a_figure_of_its_own_is_refused() {
 }
 
 #[test]
+fn a_step_sets_a_year_of_the_timeline_or_none() {
+    let tours = bundled();
+    let growth = tours.tour("city-grows").expect("the growth tour");
+    let years: Vec<Option<u16>> = growth.steps.iter().map(|step| step.year).collect();
+    assert_eq!(
+        years,
+        [Some(2024), Some(2025), Some(2026), Some(2030), Some(2050)]
+    );
+    assert!(
+        tours
+            .tour("corridor")
+            .expect("corridor")
+            .steps
+            .iter()
+            .all(|step| step.year.is_none()),
+        "a step without a year keeps the visitor's"
+    );
+    let mut value = bundled_value();
+    value["tours"][3]["steps"][1]["year"] = json!(2051);
+    let error = only(errors_of(&value));
+    assert_eq!(error.path, "tours[3].steps[1].year");
+    assert_eq!(
+        error.message,
+        "2051 is not a year of the timeline (2024 to 2050)"
+    );
+    value["tours"][3]["steps"][1]["year"] = json!("2030");
+    let error = only(errors_of(&value));
+    assert_eq!(error.path, "tours[3].steps[1].year", "{error:?}");
+}
+
+#[test]
 fn cameras_ids_and_times_are_checked() {
     let mut value = bundled_value();
     value["tours"][0]["steps"][0]["camera"]["frame"] = json!("gate-district");
@@ -190,7 +229,11 @@ fn cameras_ids_and_times_are_checked() {
 
 #[test]
 fn a_truncated_file_says_where_it_ends() {
-    let text = &BUNDLED[..BUNDLED.len() / 2];
+    let cut = (0..=BUNDLED.len() / 2)
+        .rev()
+        .find(|&at| BUNDLED.is_char_boundary(at))
+        .unwrap_or(0);
+    let text = &BUNDLED[..cut];
     let errors = match load_tours("tours.json", text, &snapshot()) {
         Ok(_) => panic!("refused"),
         Err(errors) => errors,

@@ -148,22 +148,7 @@ impl Page {
         }))?;
         tab.enable_runtime()?;
         // The window size includes browser chrome; the viewport is what the page sees.
-        tab.call_method(SetDeviceMetricsOverride {
-            width: options.size.0,
-            height: options.size.1,
-            device_scale_factor: 1.0,
-            mobile: false,
-            scale: None,
-            screen_width: None,
-            screen_height: None,
-            position_x: None,
-            position_y: None,
-            dont_set_visible_size: None,
-            screen_orientation: None,
-            viewport: None,
-            display_feature: None,
-            device_posture: None,
-        })?;
+        set_viewport(&tab, options.size)?;
         if options.reduced_motion {
             tab.call_method(SetEmulatedMedia {
                 media: None,
@@ -181,6 +166,12 @@ impl Page {
             console,
             strict_console: std::cell::Cell::new(options.strict_console),
         })
+    }
+
+    /// Gives the page a viewport of `width` × `height` CSS pixels (the window keeps its size:
+    /// the page sees the new one, media queries and resize events included).
+    pub fn resize(&self, width: u32, height: u32) -> Result<()> {
+        set_viewport(&self.tab, (width, height))
     }
 
     /// Console errors are expected on this page (a forced panic, a broken snapshot).
@@ -293,6 +284,69 @@ impl Page {
             timestamp: None,
         })?;
         Ok(())
+    }
+
+    /// One finger down at (x, y), held for `hold` (a real finger stays across a frame or two
+    /// of a slow software renderer), and lifted.
+    pub fn tap(&self, x: f64, y: f64, hold: Duration) -> Result<()> {
+        self.touch("start", &[(1, x, y)])?;
+        std::thread::sleep(hold);
+        self.touch("end", &[])
+    }
+
+    /// The centre of the element with this `data-testid`, in viewport CSS pixels.
+    pub fn center_of(&self, test_id: &str) -> Result<(f64, f64)> {
+        let center = self.eval(&format!(
+            "(() => {{ const r = document.querySelector('[data-testid=\"{test_id}\"]').getBoundingClientRect(); \
+               return [r.left + r.width / 2, r.top + r.height / 2]; }})()"
+        ))?;
+        let number = |i: usize| center[i].as_f64().context("a coordinate");
+        Ok((number(0)?, number(1)?))
+    }
+
+    /// Whether this document is still the page's after `wait` (nothing reloaded it).
+    pub fn stays_for(&self, wait: Duration) -> Result<bool> {
+        self.eval("window.__alatauStays = true")?;
+        std::thread::sleep(wait);
+        Ok(self.eval("window.__alatauStays === true")? == Value::Bool(true))
+    }
+
+    /// Marks this document, then waits until a new one has replaced it (the page reloaded
+    /// itself, or `reload` made it) and is ready. A document that reloads itself again on its
+    /// way (into a new offline release) is waited through.
+    pub fn wait_for_reload(&self, reload: bool, timeout: Duration) -> Result<()> {
+        self.eval("window.__alatauBeforeReload = true")?;
+        if reload {
+            self.eval("(setTimeout(() => location.reload(), 20), true)")?;
+        }
+        let start = Instant::now();
+        loop {
+            // Evaluating while a document goes away can fail: that is a reload under way.
+            let outcome = self.eval(
+                "(() => { if (window.__alatauBeforeReload === true || !window.alatau) return 'old'; \
+                   if (!window.__readyWatch) { window.__readyWatch = 'pending'; \
+                     window.alatau.ready.then(() => window.__readyWatch = 'ready', \
+                       e => window.__readyWatch = 'failed: ' + e.message); } \
+                   return window.__readyWatch; })()",
+            );
+            match outcome {
+                Ok(Value::String(state)) if state == "ready" => return Ok(()),
+                Ok(Value::String(state)) if state.starts_with("failed") => {
+                    bail!(
+                        "the reloaded page did not start: {state}; console:\n{}",
+                        self.console_dump()
+                    )
+                }
+                _ => {}
+            }
+            if start.elapsed() > timeout {
+                bail!(
+                    "the page did not reload and start in {timeout:?}; console:\n{}",
+                    self.console_dump()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 
     /// Sends one real wheel event through CDP at (x, y), with Ctrl held when `ctrl` (what a
@@ -427,6 +481,15 @@ impl Page {
         self.console.lock().map(|c| c.clone()).unwrap_or_default()
     }
 
+    /// Console warnings so far (Bevy's `warn!` included).
+    pub fn console_warnings(&self) -> Vec<String> {
+        self.console()
+            .into_iter()
+            .filter(|entry| entry.kind == "warning")
+            .map(|entry| entry.text)
+            .collect()
+    }
+
     /// Console errors and uncaught exceptions so far.
     pub fn console_errors(&self) -> Vec<String> {
         self.console()
@@ -476,6 +539,27 @@ impl Drop for Page {
             }
         }
     }
+}
+
+/// The page's viewport, `(width, height)` in CSS pixels at a device scale of 1.
+fn set_viewport(tab: &Tab, (width, height): (u32, u32)) -> Result<()> {
+    tab.call_method(SetDeviceMetricsOverride {
+        width,
+        height,
+        device_scale_factor: 1.0,
+        mobile: false,
+        scale: None,
+        screen_width: None,
+        screen_height: None,
+        position_x: None,
+        position_y: None,
+        dont_set_visible_size: None,
+        screen_orientation: None,
+        viewport: None,
+        display_feature: None,
+        device_posture: None,
+    })?;
+    Ok(())
 }
 
 fn console_kind(kind: &ConsoleKind) -> String {

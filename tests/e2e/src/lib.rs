@@ -4,9 +4,14 @@
 
 pub mod browser;
 pub mod image_stats;
+pub mod precache;
 pub mod server;
+pub mod soak;
 
-use std::path::PathBuf;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
 
 use browser::{BrowserOptions, Page};
 use server::SiteServer;
@@ -20,6 +25,21 @@ pub fn open_ready(server: &SiteServer, hash: &str, options: &BrowserOptions) -> 
         panic!("window.alatau.ready did not resolve: {error}");
     }
     page
+}
+
+/// A kiosk page under a visitor's hands stays (three seconds, nothing reloads it); the reset
+/// into the attract loop (between visitors) makes it reload, and the new document starts.
+pub fn expect_reload_only_between_visitors(page: &Page, timeout: std::time::Duration) {
+    let stays = page.stays_for(std::time::Duration::from_secs(3));
+    assert!(
+        stays.expect("the page"),
+        "no reload while a visitor explores"
+    );
+    page.eval("window.alatau.debug.kioskReset()")
+        .expect("reset");
+    if let Err(error) = page.wait_for_reload(false, timeout) {
+        panic!("the kiosk reloads between visitors: {error}");
+    }
 }
 
 /// The built site the suite tests: `ALATAU_SITE_DIR`, set by `cargo xtask test`.
@@ -41,4 +61,20 @@ pub fn output_dir_from_env() -> PathBuf {
         panic!("cannot create {}: {error}", dir.display());
     }
     dir
+}
+
+/// Copies `from` into `to`, recursively.
+pub fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), &target)
+                .with_context(|| format!("copying {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
 }

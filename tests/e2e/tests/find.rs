@@ -308,7 +308,10 @@ fn legend_filters_dim_and_layers_hide_and_labels_select() {
     )
     .expect("the counts follow the filter");
 
-    // Labels: on screen at the overview, decluttered (none overlap), gone with their layer.
+    // Labels: on screen at the overview, decluttered (none overlap), gone with their layer. The
+    // legend closes first: no label shows under it.
+    page.eval("document.getElementById('legend-box').open = false")
+        .expect("close the legend");
     let shown = page.wait_for(LABELS_SHOWN, WAIT).expect("labels show");
     assert!(shown.as_u64().unwrap_or(0) >= 3, "{shown} labels");
     let overlaps = page

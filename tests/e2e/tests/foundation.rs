@@ -237,12 +237,7 @@ fn a_link_restores_language_and_camera_and_ignores_garbage() {
         "a malformed id selects nothing"
     );
 
-    let warnings: Vec<String> = page
-        .console()
-        .into_iter()
-        .filter(|entry| entry.kind == "warning")
-        .map(|entry| entry.text)
-        .collect();
+    let warnings = page.console_warnings();
     for key in ["zoom=11", "select=%3Cscript%3E"] {
         assert!(
             warnings.iter().any(|w| w.contains(key)),

@@ -43,10 +43,8 @@ fn wait(page: &Page, expression: &str, timeout: Duration, what: &str) {
 /// no touches; the caption is at the bottom, the prompt at the top).
 fn touch_the_view(page: &Page) {
     let (x, y) = (f64::from(SIZE.0) * 0.9, f64::from(SIZE.1) * 0.45);
-    page.touch("start", &[(1, x, y)]).expect("touch");
     // Held across a frame or two of a slow software renderer, as a real finger is.
-    std::thread::sleep(Duration::from_millis(700));
-    page.touch("end", &[]).expect("lift");
+    page.tap(x, y, Duration::from_millis(700)).expect("touch");
 }
 
 /// The parts of `state()` a visitor leaves behind, and the camera at rest.

@@ -66,10 +66,10 @@ fn a_tour_plays_steps_pauses_for_the_visitor_and_follows_links_and_languages() {
     // From the list: step 1's caption, and the tour plays.
     click(&page, "tours");
     page.wait_for(
-        "document.querySelectorAll('[data-testid=\"tour-list\"] [data-tour]').length === 3",
+        "document.querySelectorAll('[data-testid=\"tour-list\"] [data-tour]').length === 4",
         WAIT,
     )
-    .expect("three tours in the list");
+    .expect("four tours in the list");
     page.eval("document.querySelector('[data-tour=\"gate-and-golden\"]').click()")
         .expect("choose a tour");
     page.wait_for("window.alatau.state().tour === 'gate-and-golden'", WAIT)

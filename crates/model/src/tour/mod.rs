@@ -65,6 +65,9 @@ pub struct Step {
     pub layers: Option<Vec<String>>,
     /// The project filter shown; `null` keeps the visitor's.
     pub filter: Option<StepFilter>,
+    /// The timeline's year shown (2024 to 2050); absent or `null` keeps the visitor's.
+    #[serde(default)]
+    pub year: Option<u16>,
 }
 
 /// Where a step's camera goes: a record to frame (from a heading and a look-down angle), or an

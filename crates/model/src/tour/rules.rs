@@ -186,6 +186,14 @@ pub(super) fn check(tours: &ToursFile, snapshot: &Snapshot) -> Vec<SnapshotError
                     MAX_ORBIT_DEG_PER_S,
                 );
             }
+            if let Some(year) = step.year
+                && !(crate::timeline::FIRST_YEAR..=crate::timeline::LAST_YEAR).contains(&year)
+            {
+                rules.error(
+                    format!("{at}.year"),
+                    format!("{year} is not a year of the timeline (2024 to 2050)"),
+                );
+            }
             if let Some(layers) = &step.layers {
                 let mut codes = HashSet::new();
                 for (l, code) in layers.iter().enumerate() {

@@ -6,7 +6,10 @@ use std::collections::{HashMap, HashSet};
 use super::{REGION_LAT, REGION_LON, SnapshotError};
 use crate::geo::{LatLon, Local, to_local};
 use crate::polygon;
-use crate::snapshot::{Footprint, I18nText, Location, Project, SCHEMA_VERSION, Snapshot};
+use crate::snapshot::{
+    Figure, Footprint, I18nText, Investment, Location, Project, SCHEMA_VERSION, Snapshot,
+    SourcedDate,
+};
 use crate::url_state::parse_id;
 
 /// The id of the record a JSON path points into (`projects[3].jobs`: the fourth project's).
@@ -19,6 +22,7 @@ pub(super) fn record_id_for_path<'a>(snapshot: &'a Snapshot, path: &str) -> Opti
         "clusters" => snapshot.clusters.get(index).map(|r| r.id.as_str()),
         "sectors" => snapshot.sectors.get(index).map(|r| r.id.as_str()),
         "projects" => snapshot.projects.get(index).map(|r| r.id.as_str()),
+        "milestones" => snapshot.milestones.get(index).map(|r| r.id.as_str()),
         _ => None,
     }
 }
@@ -40,8 +44,10 @@ impl<'a> Rules<'a> {
         });
     }
 
-    fn figure(&mut self, path: &str, value: Option<f64>) {
-        let Some(value) = value else { return };
+    fn figure(&mut self, path: &str, figure: Option<Figure>) {
+        let Some(Figure { value, .. }) = figure else {
+            return;
+        };
         if !value.is_finite() {
             self.error(path, "must be a finite number");
         } else if value < 0.0 {
@@ -74,6 +80,33 @@ impl<'a> Rules<'a> {
             if !self.source_ids.contains(id.as_str()) {
                 self.error(format!("{path}[{index}]"), format!("unknown source `{id}`"));
             }
+        }
+    }
+
+    fn investment(&mut self, path: &str, investment: &Investment) {
+        self.figure(&format!("{path}.kzt"), investment.kzt);
+        self.figure(&format!("{path}.usd"), investment.usd);
+        for (index, other) in investment.also_reported.iter().enumerate() {
+            let other_path = format!("{path}.also_reported[{index}]");
+            self.figure(&format!("{other_path}.kzt"), other.kzt);
+            self.figure(&format!("{other_path}.usd"), other.usd);
+            if other.kzt.is_none() && other.usd.is_none() {
+                self.error(&other_path, "an amount reported needs kzt or usd");
+            }
+            self.sources(&format!("{other_path}.sources"), &other.sources);
+        }
+    }
+
+    /// A dated milestone: a real date and at least one known source.
+    fn sourced_date(&mut self, path: &str, date: &SourcedDate) {
+        self.date(&format!("{path}.date"), &date.date);
+        self.sources(&format!("{path}.sources"), &date.sources);
+    }
+
+    /// `later` must not come before `earlier` (compared at the precision both give).
+    fn in_order(&mut self, path: &str, earlier: &str, later: &str, what: &str) {
+        if !not_before(later, earlier) {
+            self.error(path, format!("`{later}` comes before {what} `{earlier}`"));
         }
     }
 
@@ -135,6 +168,13 @@ pub fn footprint_local(footprint: &Footprint) -> Vec<Local> {
         .iter()
         .map(|&[lat, lon]| to_local(LatLon::new(lat, lon)))
         .collect()
+}
+
+/// Whether `later` is not before `earlier`, at the precision both dates give: `2026` is not
+/// before `2026-01-15`, `2025-09` is before `2026`.
+pub fn not_before(later: &str, earlier: &str) -> bool {
+    let common = later.len().min(earlier.len());
+    later.get(..common) >= earlier.get(..common)
 }
 
 /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, with a real month and day, years 1900..=2100.
@@ -276,17 +316,34 @@ pub fn check_rules(snapshot: &Snapshot) -> Vec<SnapshotError> {
         "city.special_economic_zone_ha",
         city.special_economic_zone_ha,
     );
-    for (name, range) in [
-        ("population_now", &city.population_now),
-        ("population_2050", &city.population_2050),
-    ] {
-        if let Some(range) = range {
-            rules.figure(&format!("city.{name}.min"), Some(range.min));
-            rules.figure(&format!("city.{name}.max"), Some(range.max));
-            if range.min > range.max {
-                rules.error(format!("city.{name}"), "min is larger than max");
-            }
+    for (index, count) in city.population.iter().enumerate() {
+        let path = format!("city.population[{index}]");
+        rules.date(&format!("{path}.date"), &count.date);
+        rules.figure(&format!("{path}.residents"), Some(count.residents));
+        rules.sources(&format!("{path}.sources"), &count.sources);
+        if index > 0 {
+            let earlier = &city.population[index - 1].date;
+            rules.in_order(
+                &format!("{path}.date"),
+                earlier,
+                &count.date,
+                "the count before it",
+            );
         }
+    }
+    let mut target_seen = HashMap::new();
+    check_ids(
+        &mut rules,
+        "city.targets_2050",
+        city.targets_2050.iter().map(|t| t.id.as_str()),
+        &mut target_seen,
+    );
+    for (index, target) in city.targets_2050.iter().enumerate() {
+        let path = format!("city.targets_2050[{index}]");
+        rules.text(&format!("{path}.label"), &target.label);
+        rules.text(&format!("{path}.basis"), &target.basis);
+        rules.figure(&format!("{path}.value"), Some(target.value));
+        rules.sources(&format!("{path}.sources"), &target.sources);
     }
     rules.sources("city.sources", &city.sources);
 
@@ -361,8 +418,8 @@ pub fn check_rules(snapshot: &Snapshot) -> Vec<SnapshotError> {
 
     let portfolio = &snapshot.portfolio;
     rules.date("portfolio.as_of", &portfolio.as_of);
-    rules.figure("portfolio.investment.kzt", portfolio.investment.kzt);
-    rules.figure("portfolio.investment.usd", portfolio.investment.usd);
+    rules.investment("portfolio.investment", &portfolio.investment);
+    rules.figure("portfolio.jobs", portfolio.jobs);
     for (index, sector) in portfolio.sectors.iter().enumerate() {
         rules.reference(
             &format!("portfolio.sectors[{index}]"),
@@ -392,6 +449,28 @@ pub fn check_rules(snapshot: &Snapshot) -> Vec<SnapshotError> {
         }
         previous_date = Some(&point.date);
     }
+    let mut milestone_seen = HashMap::new();
+    check_ids(
+        &mut rules,
+        "milestones",
+        snapshot.milestones.iter().map(|m| m.id.as_str()),
+        &mut milestone_seen,
+    );
+    for (index, milestone) in snapshot.milestones.iter().enumerate() {
+        let path = format!("milestones[{index}]");
+        rules.date(&format!("{path}.date"), &milestone.date);
+        rules.text(&format!("{path}.event"), &milestone.event);
+        rules.sources(&format!("{path}.sources"), &milestone.sources);
+        if index > 0 {
+            let earlier = &snapshot.milestones[index - 1].date;
+            rules.in_order(
+                &format!("{path}.date"),
+                earlier,
+                &milestone.date,
+                "the milestone before it (oldest first)",
+            );
+        }
+    }
     check_totals(&mut rules);
     rules.errors
 }
@@ -416,8 +495,29 @@ fn check_project(
     if let Some(sector) = &project.sector {
         rules.reference(&format!("{path}.sector"), sector, sectors, "sector");
     }
-    rules.figure(&format!("{path}.investment.kzt"), project.investment.kzt);
-    rules.figure(&format!("{path}.investment.usd"), project.investment.usd);
+    rules.date(&format!("{path}.status_as_of"), &project.status_as_of);
+    rules.investment(&format!("{path}.investment"), &project.investment);
+    rules.figure(&format!("{path}.jobs"), project.jobs);
+    let dates = [
+        ("announced", &project.dates.announced),
+        ("construction_start", &project.dates.construction_start),
+        ("completion_planned", &project.dates.completion_planned),
+    ];
+    let mut previous: Option<(&str, &str)> = None;
+    for (name, date) in dates {
+        let Some(date) = date else { continue };
+        let date_path = format!("{path}.dates.{name}");
+        rules.sourced_date(&date_path, date);
+        if let Some((earlier_name, earlier)) = previous {
+            rules.in_order(
+                &format!("{date_path}.date"),
+                earlier,
+                &date.date,
+                &format!("`{earlier_name}`"),
+            );
+        }
+        previous = Some((name, &date.date));
+    }
     let mut fact_ids = HashSet::new();
     for (fact_index, fact) in project.facts.iter().enumerate() {
         let fact_path = format!("{path}.facts[{fact_index}]");
@@ -455,13 +555,16 @@ fn check_totals(rules: &mut Rules<'_>) {
         );
     }
     let rate = snapshot.conversion.kzt_per_usd;
-    if let Some(total) = snapshot.portfolio.investment.kzt
+    if let Some(Figure { value: total, .. }) = snapshot.portfolio.investment.kzt
         && rate.is_finite()
         && rate > 0.0
     {
         let listed: f64 = snapshot
             .itemised_projects()
-            .filter_map(|p| p.investment.kzt.or(p.investment.usd.map(|usd| usd * rate)))
+            .filter_map(|p| {
+                (p.investment.kzt.map(|kzt| kzt.value))
+                    .or(p.investment.usd.map(|usd| usd.value * rate))
+            })
             .sum();
         if listed > total * 1.000_001 {
             rules.error(

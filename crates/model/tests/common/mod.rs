@@ -5,17 +5,22 @@ use serde_json::{Value, json};
 /// Walks a serialised Rust value beside the schema: every object's keys must be exactly the
 /// schema's `properties`, so a field added to either side alone fails here.
 pub fn assert_same_fields(value: &Value, schema: &Value, root: &Value, path: &str) {
-    let resolve = |node: &Value| -> Value {
+    fn resolve(node: &Value, root: &Value, want_object: bool) -> Value {
         let mut node = node.clone();
         loop {
             if let Some(reference) = node.get("$ref").and_then(Value::as_str) {
                 let name = reference.trim_start_matches("#/$defs/");
                 node = root["$defs"][name].clone();
             } else if let Some(options) = node.get("oneOf").and_then(Value::as_array) {
-                match options
+                // The option that fits the value: an object's has properties (a figure is a
+                // number or a qualified object); otherwise the first that is not null.
+                let not_null = options
                     .iter()
-                    .find(|o| o.get("type") != Some(&json!("null")))
-                {
+                    .filter(|o| o.get("type") != Some(&json!("null")));
+                let fitting = not_null
+                    .clone()
+                    .find(|o| !want_object || resolve(o, root, true).get("properties").is_some());
+                match fitting.or_else(|| not_null.clone().next()) {
                     Some(option) => node = option.clone(),
                     None => return node,
                 }
@@ -23,8 +28,8 @@ pub fn assert_same_fields(value: &Value, schema: &Value, root: &Value, path: &st
                 return node;
             }
         }
-    };
-    let schema = resolve(schema);
+    }
+    let schema = resolve(schema, root, value.is_object());
     match value {
         Value::Object(map) => {
             let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
