@@ -92,7 +92,15 @@ pub fn run() -> Result<()> {
         cmd::run(
             &root,
             "cargo",
-            &["test", "--package", "alatau-e2e", "--", "--test-threads=1"],
+            // Every browser test runs, so one failure does not hide the others.
+            &[
+                "test",
+                "--no-fail-fast",
+                "--package",
+                "alatau-e2e",
+                "--",
+                "--test-threads=1",
+            ],
             &[
                 ("ALATAU_SITE_DIR", &site_dir),
                 ("ALATAU_E2E_OUT", &paths::e2e_output()),

@@ -18,6 +18,10 @@ use serde_json::Value;
 
 /// How long a page may take to show the city: SwiftShader compiles shaders slowly.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(180);
+/// How long one DevTools call may take before it counts as failed.
+const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long one screenshot may take before the compositor is woken and it is tried again.
+const SCREENSHOT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The Chromium binary: `ALATAU_CHROMIUM`, else Debian's `/usr/bin/chromium`.
 pub fn chromium_path() -> PathBuf {
@@ -111,7 +115,7 @@ impl Page {
             )
         })?;
         let tab = browser.new_tab()?;
-        tab.set_default_timeout(Duration::from_secs(60));
+        tab.set_default_timeout(CALL_TIMEOUT);
         let console = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&console);
         tab.add_event_listener(Arc::new(move |event: &Event| {
@@ -470,10 +474,44 @@ impl Page {
     }
 
     /// A PNG of the viewport.
+    ///
+    /// Headless Chromium can leave a capture waiting for a compositor frame that never comes
+    /// (seen once in CI after two reloads of the kiosk). A capture gets 30 s; on a timeout the
+    /// compositor is woken with a short screencast and the capture is tried again, twice at most.
     pub fn screenshot(&self) -> Result<Vec<u8>> {
-        self.tab
-            .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
-            .context("screenshot")
+        const ATTEMPTS: usize = 3;
+        self.tab.set_default_timeout(SCREENSHOT_TIMEOUT);
+        let mut outcome = Err(anyhow!("no attempt"));
+        for attempt in 1..=ATTEMPTS {
+            outcome =
+                self.tab
+                    .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true);
+            match &outcome {
+                Ok(_) => break,
+                Err(error) if attempt < ATTEMPTS => {
+                    eprintln!(
+                        "screenshot attempt {attempt} failed ({error}); waking the compositor"
+                    );
+                    self.wake_compositor();
+                }
+                Err(_) => {}
+            }
+        }
+        self.tab.set_default_timeout(CALL_TIMEOUT);
+        outcome.context("screenshot")
+    }
+
+    /// A quarter second of screencast makes the compositor produce frames again.
+    fn wake_compositor(&self) {
+        let _ = self.tab.bring_to_front();
+        if self
+            .tab
+            .start_screencast(None, Some(10), Some(64), Some(64), None)
+            .is_ok()
+        {
+            std::thread::sleep(Duration::from_millis(250));
+            let _ = self.tab.stop_screencast();
+        }
     }
 
     /// Every console message and exception so far.
