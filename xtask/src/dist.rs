@@ -1,6 +1,7 @@
 //! `cargo xtask dist`: the release site in `dist/`: fat-LTO wasm through a current wasm-opt,
 //! content-hashed wasm/js/css names, `index.html` unhashed, the service worker `sw.js` with the
-//! release's precache manifest, `.br` and `.gz` beside every file, and `size-manifest.json`. Any static server can serve the folder.
+//! release's precache manifest, `.br` and `.gz` beside every file, and `size-manifest.json`. Any
+//! static server can serve the folder; `deploy/nginx.conf` is the tested configuration.
 
 use std::fs;
 use std::io::Write;
@@ -43,11 +44,7 @@ pub fn run(wasm_opt: bool) -> Result<PathBuf> {
     }
     let dist = paths::dist();
     site::assemble(&dist, &bindings)?;
-    hash_names(&dist)?;
-    let release = alatau_e2e::precache::write_service_worker(&dist)?;
-    println!("release {release}: sw.js precaches every file");
-    let sizes = compress_all(&dist)?;
-    write_manifest(&dist, &sizes)?;
+    let sizes = package(&dist, Squeeze::Best)?;
     for size in &sizes {
         println!(
             "{:<48} raw {:>10}  gzip {:>9}  brotli {:>9}",
@@ -63,11 +60,44 @@ pub fn run(wasm_opt: bool) -> Result<PathBuf> {
     Ok(dist)
 }
 
+/// How hard the `.gz` and `.br` siblings are squeezed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Squeeze {
+    /// gzip -9 and brotli -11: what `dist` ships (brotli -11 of the wasm takes a minute or two).
+    Best,
+    /// gzip -6 and brotli -5: the same files and headers in seconds, for the deployment test.
+    Quick,
+}
+
+/// Turns an assembled site into a release-shaped one in place: content-hashed names, the
+/// service worker's precache manifest, `.gz` and `.br` beside every file, `size-manifest.json`.
+/// Returns the sizes, sorted by path.
+fn package(site: &Path, squeeze: Squeeze) -> Result<Vec<FileSize>> {
+    hash_names(site)?;
+    let release = alatau_e2e::precache::write_service_worker(site)?;
+    println!("release {release}: sw.js precaches every file");
+    let sizes = compress_all(site, squeeze)?;
+    write_manifest(site, &sizes)?;
+    Ok(sizes)
+}
+
+/// The development site (`target/site`) packaged as `dist` packages the release, quickly, in
+/// `target/site-packaged`: what the deployment test serves through nginx.
+pub fn package_dev_site(dev_site: &Path) -> Result<PathBuf> {
+    let packaged = paths::target_dir().join("site-packaged");
+    if packaged.exists() {
+        fs::remove_dir_all(&packaged)?;
+    }
+    alatau_e2e::copy_tree(dev_site, &packaged)?;
+    package(&packaged, Squeeze::Quick)?;
+    Ok(packaged)
+}
+
 /// Raw and gzip size of a wasm file, to report what wasm-opt saved (gzip: brotli -11 of a
 /// 30 MB module takes minutes here; the final sizes are brotli).
 fn wasm_sizes(wasm: &Path) -> Result<(usize, usize)> {
     let bytes = fs::read(wasm)?;
-    Ok((bytes.len(), gzip(&bytes)?.len()))
+    Ok((bytes.len(), gzip(&bytes, Squeeze::Best)?.len()))
 }
 
 /// Runs wasm-opt on `wasm` in place. The result is cached by the input's hash in the build
@@ -158,16 +188,23 @@ fn all_files(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+fn gzip(bytes: &[u8], squeeze: Squeeze) -> Result<Vec<u8>> {
+    let level = match squeeze {
+        Squeeze::Best => flate2::Compression::best(),
+        Squeeze::Quick => flate2::Compression::default(),
+    };
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), level);
     encoder.write_all(bytes)?;
     Ok(encoder.finish()?)
 }
 
-fn brotli(bytes: &[u8]) -> Result<Vec<u8>> {
+fn brotli(bytes: &[u8], squeeze: Squeeze) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let params = brotli::enc::BrotliEncoderParams {
-        quality: 11,
+        quality: match squeeze {
+            Squeeze::Best => 11,
+            Squeeze::Quick => 5,
+        },
         lgwin: 24,
         ..Default::default()
     };
@@ -176,13 +213,13 @@ fn brotli(bytes: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// Writes `.gz` and `.br` beside every file and returns the sizes, sorted by path.
-fn compress_all(dist: &Path) -> Result<Vec<FileSize>> {
+fn compress_all(dist: &Path, squeeze: Squeeze) -> Result<Vec<FileSize>> {
     let mut files = Vec::new();
     all_files(dist, &mut files)?;
     let mut sizes = Vec::new();
     for file in files {
         let bytes = fs::read(&file)?;
-        let (gz, br) = (gzip(&bytes)?, brotli(&bytes)?);
+        let (gz, br) = (gzip(&bytes, squeeze)?, brotli(&bytes, squeeze)?);
         fs::write(PathBuf::from(format!("{}.gz", file.display())), &gz)?;
         fs::write(PathBuf::from(format!("{}.br", file.display())), &br)?;
         let relative = file
@@ -279,12 +316,12 @@ mod tests {
     #[test]
     fn compression_round_trips() {
         let text = "Alatau ".repeat(1000);
-        let gz = gzip(text.as_bytes()).expect("gzip");
+        let gz = gzip(text.as_bytes(), Squeeze::Best).expect("gzip");
         let mut back = String::new();
         std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut back)
             .expect("gunzip");
         assert_eq!(back, text);
-        let br = brotli(text.as_bytes()).expect("brotli");
+        let br = brotli(text.as_bytes(), Squeeze::Quick).expect("brotli");
         assert!(br.len() < 100, "brotli shrinks repetition: {}", br.len());
     }
 }

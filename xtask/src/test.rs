@@ -87,8 +87,15 @@ pub fn run() -> Result<()> {
         Ok(())
     })?;
     let site_dir = site_dir.unwrap_or_else(paths::dev_site);
+    let mut packaged_dir = None;
+    step("release-shaped site (for the nginx test)", &mut || {
+        packaged_dir = Some(crate::dist::package_dev_site(&site_dir)?);
+        Ok(())
+    })?;
+    let packaged_dir = packaged_dir.unwrap_or_else(|| paths::target_dir().join("site-packaged"));
     step("browser suite", &mut || {
         tools::ensure_chromium()?;
+        tools::ensure_nginx()?;
         cmd::run(
             &root,
             "cargo",
@@ -103,6 +110,7 @@ pub fn run() -> Result<()> {
             ],
             &[
                 ("ALATAU_SITE_DIR", &site_dir),
+                ("ALATAU_PACKAGED_SITE_DIR", &packaged_dir),
                 ("ALATAU_E2E_OUT", &paths::e2e_output()),
             ],
         )

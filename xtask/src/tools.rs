@@ -102,6 +102,30 @@ pub fn ensure_chromium() -> Result<()> {
     Ok(())
 }
 
+/// Makes sure nginx and its brotli module are there, for the deployment test: installs
+/// Debian's packages when running as root, else explains.
+pub fn ensure_nginx() -> Result<()> {
+    let (nginx, brotli) = (
+        alatau_e2e::nginx::nginx_path(),
+        PathBuf::from(alatau_e2e::nginx::BROTLI_STATIC_MODULE),
+    );
+    if nginx.is_file() && brotli.is_file() {
+        return Ok(());
+    }
+    if !can_install_debian_packages() {
+        bail!(
+            "{} or {} is missing: install nginx (Debian: `sudo apt-get install nginx-light libnginx-mod-http-brotli-static`) or set ALATAU_NGINX",
+            nginx.display(),
+            brotli.display()
+        );
+    }
+    apt_install(&["nginx-light", "libnginx-mod-http-brotli-static"])?;
+    if !nginx.is_file() || !brotli.is_file() {
+        bail!("installed nginx but {} is still missing", nginx.display());
+    }
+    Ok(())
+}
+
 /// The Khronos glTF Validator release CI checks the models with.
 const GLTF_VALIDATOR_VERSION: &str = "2.0.0-dev.3.10";
 

@@ -10,7 +10,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use headless_chrome::protocol::cdp::Emulation::{
     MediaFeature, SetDeviceMetricsOverride, SetEmulatedMedia,
 };
-use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
+use headless_chrome::protocol::cdp::Page::{
+    AddScriptToEvaluateOnNewDocument, CaptureScreenshotFormatOption,
+};
 use headless_chrome::protocol::cdp::Runtime::ConsoleAPICalledEventTypeOption as ConsoleKind;
 use headless_chrome::protocol::cdp::types::Event;
 use headless_chrome::{Browser, LaunchOptions, Tab};
@@ -42,6 +44,9 @@ pub struct BrowserOptions {
     pub strict_console: bool,
     /// Emulate `prefers-reduced-motion: reduce`.
     pub reduced_motion: bool,
+    /// Script run in every document before the page's own (not subject to its CSP): how a
+    /// test listens from the very start, e.g. for `securitypolicyviolation` events.
+    pub before_page_script: Option<String>,
 }
 
 impl Default for BrowserOptions {
@@ -51,6 +56,7 @@ impl Default for BrowserOptions {
             webgl: true,
             strict_console: true,
             reduced_motion: false,
+            before_page_script: None,
         }
     }
 }
@@ -160,6 +166,14 @@ impl Page {
                     name: "prefers-reduced-motion".into(),
                     value: "reduce".into(),
                 }]),
+            })?;
+        }
+        if let Some(source) = &options.before_page_script {
+            tab.call_method(AddScriptToEvaluateOnNewDocument {
+                source: source.clone(),
+                world_name: None,
+                include_command_line_api: None,
+                run_immediately: None,
             })?;
         }
         tab.navigate_to(url)?;

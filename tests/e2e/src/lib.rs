@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod image_stats;
+pub mod nginx;
 pub mod precache;
 pub mod server;
 pub mod soak;
@@ -48,6 +49,17 @@ pub fn site_dir_from_env() -> PathBuf {
         Some(dir) => PathBuf::from(dir),
         None => panic!(
             "ALATAU_SITE_DIR is not set: the browser suite tests a built site; run `cargo xtask test`"
+        ),
+    }
+}
+
+/// The development site packaged as `dist` packages a release (hashed names, `.br`/`.gz`):
+/// `ALATAU_PACKAGED_SITE_DIR`, set by `cargo xtask test`, for the deployment test.
+pub fn packaged_site_dir_from_env() -> PathBuf {
+    match std::env::var_os("ALATAU_PACKAGED_SITE_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => panic!(
+            "ALATAU_PACKAGED_SITE_DIR is not set: the deployment test serves a release-shaped site; run `cargo xtask test`"
         ),
     }
 }
