@@ -23,8 +23,10 @@ cargo xtask <command>
 
   serve [--port N] [--release]   build the app and serve it on 127.0.0.1:8080 (or N)
   test                           every test: fmt, clippy, native tests, wasm build, browser suite
-  dist [--no-wasm-opt]           the release site in dist/ (optimised, hashed, precompressed);
-                                 wasm-opt (npm binaryen) takes ~15 min here, skip it to iterate
+  dist [--no-wasm-opt] [--dev]   the release site in dist/ (optimised, hashed, precompressed);
+                                 wasm-opt (npm binaryen) takes ~15 min here, skip it to iterate;
+                                 --dev packages the development build instead, in a minute, into
+                                 target/site-packaged (what the nginx test serves)
   shoot URL OUT.png [--size WxH] a screenshot of a running app, once the city is on screen
   bench                          the budget figures (sizes, time to ready, frames, memory);
                                  also written to docs/bench.md
@@ -60,8 +62,15 @@ fn run(args: Vec<String>) -> Result<()> {
         }
         "dist" => {
             let skip_wasm_opt = args.flag("--no-wasm-opt");
+            let dev = args.flag("--dev");
             args.finish()?;
-            dist::run(!skip_wasm_opt).map(|_| ())
+            if dev {
+                let packaged = dist::package_dev_site(&site::build_dev_site()?)?;
+                println!("packaged: {}", packaged.display());
+                Ok(())
+            } else {
+                dist::run(!skip_wasm_opt).map(|_| ())
+            }
         }
         "shoot" => {
             let size = args.value("--size")?;
