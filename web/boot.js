@@ -223,6 +223,10 @@ const debug = Object.freeze({
   setMemoryCeiling(bytes) {
     kioskWatch?.setMemoryCeiling(bytes);
   },
+  /** Sets how long a kiosk's watchdog waits for a frame, as `stall=` does at load. */
+  setStallSeconds(seconds) {
+    kioskWatch?.setStallSeconds(seconds);
+  },
   /** Looks for a new release of the site now (a kiosk does every ten minutes). */
   checkForRelease() {
     return checkForRelease();

@@ -203,10 +203,10 @@ function stallSeconds(query, debugHooks) {
 
 /**
  * Watches a kiosk: `isReady()` says the city is up, `memoryBytes()` the wasm memory now.
- * Returns `setMemoryCeiling(bytes)`, for the test.
+ * Returns `setMemoryCeiling(bytes)` and `setStallSeconds(s)`, for the tests.
  */
 export function watchKiosk({ query, debugHooks, isReady, memoryBytes }) {
-  const stallMs = stallSeconds(query, debugHooks) * 1000;
+  let stallMs = stallSeconds(query, debugHooks) * 1000;
   let ceiling = memoryCeilingBytes(query);
   const loadedAt = performance.now();
   let warnedCeiling = false;
@@ -246,6 +246,9 @@ export function watchKiosk({ query, debugHooks, isReady, memoryBytes }) {
     setMemoryCeiling(bytes) {
       ceiling = Number(bytes);
       graceUntil = 0;
+    },
+    setStallSeconds(seconds) {
+      if (Number(seconds) > 0) stallMs = Number(seconds) * 1000;
     },
   };
 }

@@ -10,6 +10,7 @@ mod models;
 mod paths;
 mod shoot;
 mod site;
+mod size_profile;
 mod soak;
 mod test;
 mod tidy;
@@ -32,6 +33,8 @@ cargo xtask <command>
                                  also written to docs/bench.md
   soak --minutes N               a kiosk left running N minutes: visitors, resets, the attract
                                  loop; prints wasm memory and JS heap after each visitor
+  size-profile                   where the release wasm's bytes go, by crate and by feature
+                                 (twiggy, installed into the build cache on first use)
   validate-data [FILE]           check a snapshot or a tours.json (default: both bundled files)
   bake-models                    write the landmark models to assets/models/*.glb
 ";
@@ -81,6 +84,10 @@ fn run(args: Vec<String>) -> Result<()> {
         "bench" => {
             args.finish()?;
             bench::run()
+        }
+        "size-profile" => {
+            args.finish()?;
+            size_profile::run()
         }
         "soak" => {
             let minutes = args.value("--minutes")?.map(|m| m.parse()).transpose()?;
