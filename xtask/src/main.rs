@@ -33,8 +33,9 @@ cargo xtask <command>
                                  also written to docs/bench.md
   soak --minutes N               a kiosk left running N minutes: visitors, resets, the attract
                                  loop; prints wasm memory and JS heap after each visitor
-  size-profile                   where the release wasm's bytes go, by crate and by feature
-                                 (twiggy, installed into the build cache on first use)
+  size-profile [--web]           where the release wasm's bytes go, by crate and by feature
+                                 (twiggy, installed into the build cache on first use);
+                                 --web profiles the quicker development build instead
   validate-data [FILE]           check a snapshot or a tours.json (default: both bundled files)
   bake-models                    write the landmark models to assets/models/*.glb
 ";
@@ -86,8 +87,9 @@ fn run(args: Vec<String>) -> Result<()> {
             bench::run()
         }
         "size-profile" => {
+            let web = args.flag("--web");
             args.finish()?;
-            size_profile::run()
+            size_profile::run(web)
         }
         "soak" => {
             let minutes = args.value("--minutes")?.map(|m| m.parse()).transpose()?;

@@ -1,4 +1,4 @@
-//! `cargo xtask size-profile`: where the bytes of the release wasm go. Builds the release wasm,
+//! `cargo xtask size-profile [--web]`: where the bytes of the release wasm go. Builds the release wasm,
 //! lists its functions and data with `twiggy top` (installed into the build cache on first
 //! use), and sums their sizes by crate and by feature, as Markdown tables for
 //! `docs/build-profile.md`.
@@ -213,16 +213,24 @@ fn twiggy() -> Result<PathBuf> {
     Ok(binary)
 }
 
-/// `cargo xtask size-profile`: builds the release wasm and prints the report.
-pub fn run() -> Result<()> {
+/// `cargo xtask size-profile [--web]`: builds the release wasm (or, with `--web`, the quicker
+/// development one: no LTO, so more generic code survives and the shares differ) and prints
+/// the report.
+pub fn run(web: bool) -> Result<()> {
+    let (profile, folder) = if web {
+        (Profile::Web, "web")
+    } else {
+        (Profile::Release, "release")
+    };
     site::build_bindings(
-        Profile::Release,
-        &paths::target_dir().join("bindgen-release"),
+        profile,
+        &paths::target_dir().join(format!("bindgen-{folder}")),
     )?;
     let wasm = paths::target_dir()
         .join("wasm32-unknown-unknown")
-        .join("release")
+        .join(folder)
         .join("alatau-explorer.wasm");
+    println!("{} ({folder} profile)\n", wasm.display());
     print!("{}", profile_of(&wasm)?);
     Ok(())
 }
