@@ -78,10 +78,12 @@ fn listen_to_the_year_control() {
     });
 }
 
-/// Runs the years while playing: one a [`SECONDS_PER_YEAR`], stopping at the last. Play from
+/// Runs the years while playing: one a [`SECONDS_PER_YEAR`] of real time (the app's clock
+/// caps a slow frame's step, which would make a slow device play in slow motion), stopping at
+/// the last. Play from
 /// the last year starts again at the first. A tour starting, or a kiosk reset, stops it.
 fn play_the_years(
-    time: Res<Time>,
+    time: Res<Time<Real>>,
     data: Option<Res<CityData>>,
     year: Res<ShownYear>,
     tour: Res<TourPosition>,
