@@ -192,14 +192,6 @@ impl Page {
         set_viewport(&self.tab, (width, height))
     }
 
-    /// Like [`Page::resize`], with `devicePixelRatio` at `pixel_ratio`: below 1, as in a
-    /// browser zoomed out, the page lays out the same CSS pixels and the canvas has fewer
-    /// device pixels to shade (how the layout test keeps a 4K window quick on a software
-    /// renderer).
-    pub fn resize_scaled(&self, width: u32, height: u32, pixel_ratio: f64) -> Result<()> {
-        set_viewport_scaled(&self.tab, (width, height), pixel_ratio)
-    }
-
     /// Console errors are expected on this page (a forced panic, a broken snapshot).
     pub fn allow_console_errors(&self) {
         self.strict_console.set(false);
@@ -602,15 +594,11 @@ impl Drop for Page {
 }
 
 /// The page's viewport, `(width, height)` in CSS pixels at a device scale of 1.
-fn set_viewport(tab: &Tab, size: (u32, u32)) -> Result<()> {
-    set_viewport_scaled(tab, size, 1.0)
-}
-
-fn set_viewport_scaled(tab: &Tab, (width, height): (u32, u32), pixel_ratio: f64) -> Result<()> {
+fn set_viewport(tab: &Tab, (width, height): (u32, u32)) -> Result<()> {
     tab.call_method(SetDeviceMetricsOverride {
         width,
         height,
-        device_scale_factor: pixel_ratio,
+        device_scale_factor: 1.0,
         mobile: false,
         scale: None,
         screen_width: None,
