@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use alatau_e2e::browser::{BrowserOptions, Page};
+use alatau_e2e::browser::{BrowserOptions, Page, SoftwareRenderer};
 use alatau_e2e::server::SiteServer;
 use anyhow::{Context, Result};
 
@@ -39,6 +39,7 @@ pub fn run() -> Result<()> {
     let dist_dir = dist::run(true)?;
     let sizes = dist::read_manifest(&dist_dir)?;
     crate::tools::ensure_chromium()?;
+    crate::tools::ensure_mesa()?;
     let server = SiteServer::start(&dist_dir, "127.0.0.1", 0)?;
     let mut lines = Vec::new();
     let mut say = |line: String| {
@@ -107,10 +108,11 @@ pub fn run() -> Result<()> {
     std::thread::sleep(RUN_WINDOW);
     let after = frame(&page)?;
     say(format!(
-        "frames in {} s at 640x360: {} ({:.1} fps, headless SwiftShader)",
+        "frames in {} s at 640x360: {} ({:.1} fps, headless {})",
         RUN_WINDOW.as_secs(),
         after - before,
-        (after - before) as f64 / RUN_WINDOW.as_secs_f64()
+        (after - before) as f64 / RUN_WINDOW.as_secs_f64(),
+        SoftwareRenderer::chosen().name()
     ));
     let render = page.render_stats(6)?;
     say(format!(
@@ -253,9 +255,10 @@ fn write_report(lines: &[String]) -> Result<()> {
     writeln!(
         report,
         "Written by `cargo xtask bench` on {}, on a 2-core machine with headless Chromium \
-         rendering WebGL 2 through SwiftShader (software), serving `dist/` on loopback. Budgets: \
+         rendering WebGL 2 through {} (software), serving `dist/` on loopback. Budgets: \
          design note, section 5.\n",
-        utc_now()
+        utc_now(),
+        SoftwareRenderer::chosen().name()
     )?;
     writeln!(report, "```")?;
     for line in lines {

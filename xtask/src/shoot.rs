@@ -23,6 +23,7 @@ pub fn parse_size(text: &str) -> Result<(u32, u32)> {
 pub fn run(url: &str, out: &Path, size: Option<&str>) -> Result<()> {
     let size = parse_size(size.unwrap_or("1280x720"))?;
     crate::tools::ensure_chromium()?;
+    crate::tools::ensure_mesa()?;
     let page = Page::open(
         url,
         &BrowserOptions {

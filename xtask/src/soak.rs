@@ -15,6 +15,7 @@ use crate::{site, tools};
 
 pub fn run(minutes: u64) -> Result<()> {
     tools::ensure_chromium()?;
+    tools::ensure_mesa()?;
     let site = site::build_dev_site()?;
     let server = SiteServer::start(&site, "127.0.0.1", 0)?;
     let clock = SoakClock {
@@ -45,12 +46,13 @@ pub fn run(minutes: u64) -> Result<()> {
     println!("soak: {verdict}");
     let mut report = format!(
         "Written by `cargo xtask soak --minutes {minutes}` on {}: a kiosk (`?kiosk=1&idle={}`, \
-         the development site, headless Chromium with SwiftShader at {}x{} px) with visitor \
+         the development site, headless Chromium with {} at {}x{} px) with visitor \
          after visitor, each reset by the kiosk's own idle clock and 20 s countdown, the attract \
          loop playing {} s between them; memory after each visitor, the JS heap after a garbage \
          collection.\n\n```\n",
         crate::bench::utc_now(),
         clock.idle_s,
+        alatau_e2e::browser::SoftwareRenderer::chosen().name(),
         alatau_e2e::soak::SIZE.0,
         alatau_e2e::soak::SIZE.1,
         clock.attract_s,

@@ -95,6 +95,7 @@ pub fn run() -> Result<()> {
     let packaged_dir = packaged_dir.unwrap_or_else(|| paths::target_dir().join("site-packaged"));
     step("browser suite", &mut || {
         tools::ensure_chromium()?;
+        tools::ensure_mesa()?;
         tools::ensure_nginx()?;
         cmd::run(
             &root,

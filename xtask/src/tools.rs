@@ -102,6 +102,23 @@ pub fn ensure_chromium() -> Result<()> {
     Ok(())
 }
 
+/// Makes sure Mesa's llvmpipe is there for the browser suite (several times faster than the
+/// SwiftShader Chromium falls back to): installs Debian's packages when running as root, else
+/// says the suite runs on SwiftShader.
+pub fn ensure_mesa() -> Result<()> {
+    if alatau_e2e::browser::mesa_is_installed() {
+        return Ok(());
+    }
+    if !can_install_debian_packages() {
+        eprintln!(
+            "xtask: Mesa's llvmpipe is missing (Debian: `sudo apt-get install libgl1-mesa-dri \
+             libegl-mesa0`): the browser suite renders through SwiftShader, several times slower"
+        );
+        return Ok(());
+    }
+    apt_install(&["libgl1-mesa-dri", "libegl-mesa0"])
+}
+
 /// Makes sure nginx and its brotli module are there, for the deployment test: installs
 /// Debian's packages when running as root, else explains.
 pub fn ensure_nginx() -> Result<()> {

@@ -1,5 +1,6 @@
-//! A headless Chromium page driven over CDP, with WebGL 2 through SwiftShader, console capture
-//! and helpers that wait for app state instead of sleeping.
+//! A headless Chromium page driven over CDP, with WebGL 2 on a software renderer (Mesa's
+//! llvmpipe where the machine has it, else SwiftShader), console capture and helpers that wait
+//! for app state instead of sleeping.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -18,7 +19,7 @@ use headless_chrome::protocol::cdp::types::Event;
 use headless_chrome::{Browser, LaunchOptions, Tab};
 use serde_json::Value;
 
-/// How long a page may take to show the city: SwiftShader compiles shaders slowly.
+/// How long a page may take to show the city: software renderers compile shaders slowly.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(180);
 /// How long one DevTools call may take before it counts as failed.
 const CALL_TIMEOUT: Duration = Duration::from_secs(60);
@@ -30,6 +31,62 @@ pub fn chromium_path() -> PathBuf {
     std::env::var_os("ALATAU_CHROMIUM")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
+}
+
+/// The CPU renderer behind WebGL 2 in the headless browser (the CI machines have no GPU).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SoftwareRenderer {
+    /// Mesa's llvmpipe through ANGLE's EGL backend: several times faster per frame here.
+    Llvmpipe,
+    /// Chromium's own SwiftShader: always there, slow.
+    SwiftShader,
+}
+
+/// Mesa's software GL driver and EGL vendor library, as Debian installs them.
+const MESA_FILES: [&str; 2] = [
+    "/usr/lib/x86_64-linux-gnu/dri/swrast_dri.so",
+    "/usr/lib/x86_64-linux-gnu/libEGL_mesa.so.0",
+];
+
+/// Whether Debian's Mesa packages (`libgl1-mesa-dri`, `libegl-mesa0`) are installed.
+pub fn mesa_is_installed() -> bool {
+    MESA_FILES
+        .iter()
+        .all(|file| std::path::Path::new(file).exists())
+}
+
+impl SoftwareRenderer {
+    /// `ALATAU_GL=swiftshader` or `llvmpipe` if set; else llvmpipe where Mesa is installed.
+    pub fn chosen() -> SoftwareRenderer {
+        match std::env::var("ALATAU_GL").as_deref() {
+            Ok("swiftshader") => SoftwareRenderer::SwiftShader,
+            Ok("llvmpipe") => SoftwareRenderer::Llvmpipe,
+            _ if MESA_FILES
+                .iter()
+                .all(|file| std::path::Path::new(file).exists()) =>
+            {
+                SoftwareRenderer::Llvmpipe
+            }
+            _ => SoftwareRenderer::SwiftShader,
+        }
+    }
+
+    /// The renderer's name, for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            SoftwareRenderer::Llvmpipe => "Mesa llvmpipe",
+            SoftwareRenderer::SwiftShader => "SwiftShader",
+        }
+    }
+
+    fn chromium_flags(self) -> &'static [&'static str] {
+        match self {
+            SoftwareRenderer::Llvmpipe => &["--use-angle=gl-egl"],
+            SoftwareRenderer::SwiftShader => {
+                &["--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
+            }
+        }
+    }
 }
 
 /// Options for one browser.
@@ -81,19 +138,22 @@ pub struct Page {
 impl Page {
     /// Starts Chromium and opens `url`.
     pub fn open(url: &str, options: &BrowserOptions) -> Result<Page> {
-        let mut args: Vec<&std::ffi::OsStr> = [
-            "--use-angle=swiftshader",
-            "--enable-unsafe-swiftshader",
-            "--ignore-gpu-blocklist",
-            "--disable-quic",
-            "--disable-component-update",
-            "--no-default-browser-check",
-            "--hide-scrollbars",
-            "--mute-audio",
-        ]
-        .iter()
-        .map(std::ffi::OsStr::new)
-        .collect();
+        let mut args: Vec<&std::ffi::OsStr> = SoftwareRenderer::chosen()
+            .chromium_flags()
+            .iter()
+            .chain(&[
+                "--ignore-gpu-blocklist",
+                "--disable-quic",
+                "--disable-component-update",
+                "--no-default-browser-check",
+                "--hide-scrollbars",
+                "--mute-audio",
+            ])
+            .map(std::ffi::OsStr::new)
+            .collect();
+        // More switches for a diagnosis, e.g. `--trace-startup=gpu --trace-startup-format=json`.
+        let extra = std::env::var("ALATAU_CHROMIUM_ARGS").unwrap_or_default();
+        args.extend(extra.split_whitespace().map(std::ffi::OsStr::new));
         if !options.webgl {
             args.push(std::ffi::OsStr::new("--disable-3d-apis"));
         }

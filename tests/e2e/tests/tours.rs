@@ -95,7 +95,12 @@ fn a_tour_plays_steps_pauses_for_the_visitor_and_follows_links_and_languages() {
            return Math.hypot(c.x + 9919, c.z - 27665) < 50 && c.distance < 2500; })()",
         WAIT,
     )
-    .expect("the camera reaches the Iconic Complex");
+    .unwrap_or_else(|error| {
+        panic!(
+            "the camera reaches the Iconic Complex: {error}; state {}",
+            state(&page)
+        )
+    });
     assert_eq!(caption_title(&page), "The Iconic Complex");
     assert_eq!(state(&page)["selection"], "iconic-complex");
     screenshot(&page, "tour-caption.png");
