@@ -7,8 +7,8 @@
 use bevy::asset::LoadState;
 use bevy::camera::primitives::Aabb;
 use bevy::prelude::*;
-use bevy::world_serialization::WorldAssetRoot;
 
+use super::landmark_model::LandmarkModelRoot;
 use super::landmarks::{Landmark, LandmarkShown};
 use super::phasing::ShownLook;
 use crate::model::landmark_check::{
@@ -117,7 +117,7 @@ fn stand_in_for_unreadable_models(
     mut commands: Commands,
     data: Res<CityData>,
     asset_server: Res<AssetServer>,
-    landmarks: Query<(Entity, &RecordId, &WorldAssetRoot), UnreadLandmark>,
+    landmarks: Query<(Entity, &RecordId, &LandmarkModelRoot), UnreadLandmark>,
     mut problems: ResMut<LandmarkProblems>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,

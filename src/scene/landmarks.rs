@@ -3,9 +3,9 @@
 //! the snapshot, facing along the A3.
 
 use bevy::prelude::*;
-use bevy::world_serialization::{WorldAsset, WorldInstanceReady};
 
 use super::CityRoot;
+use super::landmark_model::{LandmarkModel, LandmarkModelRoot, spawn_parts};
 use super::zones::CLUSTER_LIFT_M;
 use crate::model::geo::{LatLon, Local, to_local};
 use crate::model::geography::{A3_HIGHWAY, local};
@@ -24,17 +24,18 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, start_loading_landmark_models)
         .add_systems(OnEnter(LoadStep::City), spawn_landmarks)
         .add_systems(Update, seat_landmarks_on_new_ground.run_if(ground_is_new))
+        .add_systems(Update, show_loaded_models)
         .add_systems(Update, mark_city_built.run_if(in_state(LoadStep::City)));
 }
 
 /// The landmark models, requested at start-up so they load while the data does.
 #[derive(Resource)]
-pub struct LandmarkModels(pub Vec<Handle<WorldAsset>>);
+pub struct LandmarkModels(pub Vec<Handle<LandmarkModel>>);
 
 fn start_loading_landmark_models(mut commands: Commands, asset_server: Res<AssetServer>) {
     let handles = LANDMARK_MODELS
         .iter()
-        .map(|(_, model)| asset_server.load(GltfAssetLabel::Scene(0).from_asset(*model)))
+        .map(|(_, model)| asset_server.load(*model))
         .collect();
     commands.insert_resource(LandmarkModels(handles));
 }
@@ -88,15 +89,29 @@ fn spawn_landmarks(
                 RecordId(project_id.to_owned()),
                 Landmark { model },
                 Visibility::default(),
-                WorldAssetRoot(asset_server.load(GltfAssetLabel::Scene(0).from_asset(model))),
+                LandmarkModelRoot(asset_server.load(model)),
                 Transform::from_translation(ground.point(at.x, at.z) + Vec3::Y * LANDMARK_LIFT_M)
                     .with_rotation(rotation),
             ))
-            .observe(|ready: On<WorldInstanceReady>, mut commands: Commands| {
-                commands.entity(ready.entity).insert(LandmarkShown);
-            })
             .id();
         commands.entity(*root).add_child(entity);
+    }
+}
+
+/// A landmark not yet showing its model.
+type AwaitedLandmark = (With<Landmark>, Without<LandmarkShown>);
+
+/// A landmark whose model has come in gets its parts.
+fn show_loaded_models(
+    mut commands: Commands,
+    models: Res<Assets<LandmarkModel>>,
+    landmarks: Query<(Entity, &LandmarkModelRoot), AwaitedLandmark>,
+) {
+    for (entity, root) in &landmarks {
+        if let Some(model) = models.get(&root.0) {
+            spawn_parts(&mut commands, entity, model);
+            commands.entity(entity).insert(LandmarkShown);
+        }
     }
 }
 
@@ -118,7 +133,7 @@ fn seat_landmarks_on_new_ground(
 /// logged by the asset server; the rest of the city still stands): the app is ready.
 fn mark_city_built(
     mut next_phase: ResMut<NextState<AppPhase>>,
-    landmarks: Query<(&WorldAssetRoot, Has<LandmarkShown>), With<Landmark>>,
+    landmarks: Query<(&LandmarkModelRoot, Has<LandmarkShown>), With<Landmark>>,
     zones: Query<(), With<RecordId>>,
     asset_server: Res<AssetServer>,
 ) {
@@ -158,7 +173,7 @@ mod tests {
             .spawn((
                 RecordId(id.to_owned()),
                 Landmark { model: "test.glb" },
-                WorldAssetRoot(Handle::default()),
+                LandmarkModelRoot(Handle::default()),
             ))
             .id()
     }

@@ -3,6 +3,7 @@
 //! landmark models, and how they stand at the timeline's year.
 
 pub mod landmark_check;
+pub mod landmark_model;
 pub mod landmarks;
 pub mod layers;
 pub mod massing;
@@ -28,6 +29,7 @@ pub(super) fn plugin(app: &mut App) {
             ground_lines::plugin,
             zones::plugin,
             massing::plugin,
+            landmark_model::plugin,
             landmarks::plugin,
             landmark_check::plugin,
             phasing::plugin,

@@ -10,6 +10,7 @@ pub mod format;
 pub mod geo;
 pub mod geography;
 pub mod gesture;
+pub mod glb;
 pub mod i18n;
 pub mod kiosk;
 pub mod labels;
