@@ -1,6 +1,8 @@
 //! The procedural city from `model::massing`: every group's buildings (a district, a cluster
-//! zone, a town) merged into one mesh, coloured by kind, standing on the terrain; plus the golf
-//! greens, the race-track outline and the rail sidings.
+//! zone, a town) merged into one mesh, coloured by kind, standing on the terrain, and from afar
+//! (beyond [`MASSING_VISIBLE_WITHIN_M`]) one coarse block per plot in its place; the streets,
+//! plot covers and trees of `scene::city_fabric`; the golf greens, the race-track outline and
+//! the rail sidings.
 
 use std::collections::BTreeMap;
 
@@ -10,20 +12,25 @@ use bevy::platform::time::Instant;
 use bevy::prelude::*;
 
 use super::CityRoot;
+use super::city_fabric::{ground_cover, tree_tiles};
 use super::layers::{Dimmable, OnLayer, dimmed};
 use super::mesh_builder::MeshBuilder;
 use super::zones::{drape_area, parse_hex_colour};
 use crate::model::layers::Layer;
-use crate::model::massing::{BuildingKind, MassingPlan, plan};
+use crate::model::massing::coarse::coarse_blocks;
+use crate::model::massing::{Building, BuildingKind, plan};
 use crate::world::data::CityData;
 use crate::world::ground::{Ground, OnGround, ground_is_new};
 use crate::world::phase::data_is_in;
 use crate::world::{RecordId, palette};
 
-/// Beyond this distance from the camera a group's buildings are smaller than a pixel: they are
-/// not drawn (the district and zone plates carry the city at that range), which halves the
-/// overview's triangles and spares software renderers a sea of sub-pixel triangles.
+/// Beyond this distance from the camera a group's buildings are smaller than a pixel: its
+/// coarse blocks (`model::massing::coarse`, one per plot) stand in their place, which keeps the
+/// overview's built form in half the triangles and spares software renderers a sea of sub-pixel
+/// triangles.
 const MASSING_VISIBLE_WITHIN_M: f32 = 32_000.0;
+/// Trees are drawn within this distance of the camera (a crown is a pixel or two at 5 km).
+const TREES_VISIBLE_WITHIN_M: f32 = 5_000.0;
 
 /// How far walls reach below the ground, metres, so slopes show no gaps under them.
 const FOUNDATION_M: f32 = 3.0;
@@ -40,8 +47,14 @@ pub(super) fn plugin(app: &mut App) {
 pub struct MassingStats {
     /// Buildings.
     pub buildings: usize,
-    /// Triangles in the merged meshes.
+    /// Triangles in the merged meshes drawn near (buildings, streets, covers, trees).
     pub triangles: usize,
+    /// Triangles of the coarse blocks drawn from afar in the buildings' place.
+    pub coarse_triangles: usize,
+    /// Plots of the street grids.
+    pub plots: usize,
+    /// Trees.
+    pub trees: usize,
     /// Merged meshes.
     pub meshes: usize,
 }
@@ -78,19 +91,14 @@ fn colours(kind: BuildingKind, accent: Option<Color>, variation: f32) -> (Color,
 }
 
 fn build_group(
-    plan: &MassingPlan,
+    buildings: &[Building],
     group: &str,
     ground: &Ground,
     accent: Option<Color>,
     town: bool,
 ) -> MeshBuilder {
     let mut builder = MeshBuilder::default();
-    for (index, building) in plan
-        .buildings
-        .iter()
-        .filter(|b| b.group == group)
-        .enumerate()
-    {
+    for (index, building) in buildings.iter().filter(|b| b.group == group).enumerate() {
         let variation = ((index as u32).wrapping_mul(2_654_435_761) >> 24) as f32 / 255.0;
         let (mut walls, mut roof) = colours(building.kind, accent, variation);
         if town {
@@ -150,37 +158,97 @@ fn spawn_massing(
         .chain(data.clusters.iter().map(|c| c.id.as_str()))
         .collect();
 
+    let coarse = coarse_blocks(&plan);
     let mut stats = MassingStats {
         buildings: plan.buildings.len(),
+        plots: plan.plots.len(),
+        trees: plan.trees.len(),
         ..default()
     };
     let mut children = Vec::new();
     for group in groups {
         let town = !record_ids.contains(group);
-        let builder = build_group(&plan, group, &ground, accents.get(group).copied(), town);
-        stats.triangles += builder.triangle_count();
-        stats.meshes += 1;
-        let mut entity = commands.spawn((
-            Name::new(format!("Massing {group}")),
-            Mesh3d(meshes.add(builder.build())),
-            MeshMaterial3d(material.clone()),
-            VisibilityRange {
-                use_aabb: true,
-                ..VisibilityRange::abrupt(0.0, MASSING_VISIBLE_WITHIN_M)
-            },
-            OnLayer(Layer::Buildings),
-            OnGround,
-        ));
-        if !town {
-            entity.insert((
-                RecordId(group.to_owned()),
-                Dimmable {
-                    bright: material.clone(),
-                    dim: dim.clone(),
+        let accent = accents.get(group).copied();
+        let near = build_group(&plan.buildings, group, &ground, accent, town);
+        let far = build_group(&coarse, group, &ground, accent, town);
+        stats.triangles += near.triangle_count();
+        stats.coarse_triangles += far.triangle_count();
+        stats.meshes += 2;
+        let ranges = [
+            (
+                "",
+                near,
+                VisibilityRange::abrupt(0.0, MASSING_VISIBLE_WITHIN_M),
+            ),
+            (
+                " from afar",
+                far,
+                VisibilityRange::abrupt(MASSING_VISIBLE_WITHIN_M, f32::MAX),
+            ),
+        ];
+        for (suffix, builder, range) in ranges {
+            if builder.is_empty() {
+                continue;
+            }
+            let mut entity = commands.spawn((
+                Name::new(format!("Massing {group}{suffix}")),
+                Mesh3d(meshes.add(builder.build())),
+                MeshMaterial3d(material.clone()),
+                VisibilityRange {
+                    use_aabb: true,
+                    ..range
                 },
+                OnLayer(Layer::Buildings),
+                OnGround,
             ));
+            if !town {
+                entity.insert((
+                    RecordId(group.to_owned()),
+                    Dimmable {
+                        bright: material.clone(),
+                        dim: dim.clone(),
+                    },
+                ));
+            }
+            children.push(entity.id());
         }
-        children.push(entity.id());
+    }
+
+    // The streets and the plots' covers, one mesh; the trees, one mesh per tile.
+    let cover = ground_cover(&plan, &ground, &accents);
+    stats.triangles += cover.triangle_count();
+    stats.meshes += 1;
+    children.push(
+        commands
+            .spawn((
+                Name::new("Streets and plots"),
+                Mesh3d(meshes.add(cover.build())),
+                MeshMaterial3d(material.clone()),
+                NotShadowCaster,
+                OnLayer(Layer::Buildings),
+                OnGround,
+            ))
+            .id(),
+    );
+    for ((column, row), trees) in tree_tiles(&plan, &ground) {
+        stats.triangles += trees.triangle_count();
+        stats.meshes += 1;
+        children.push(
+            commands
+                .spawn((
+                    Name::new(format!("Trees {column},{row}")),
+                    Mesh3d(meshes.add(trees.build())),
+                    MeshMaterial3d(material.clone()),
+                    NotShadowCaster,
+                    VisibilityRange {
+                        use_aabb: true,
+                        ..VisibilityRange::abrupt(0.0, TREES_VISIBLE_WITHIN_M)
+                    },
+                    OnLayer(Layer::Buildings),
+                    OnGround,
+                ))
+                .id(),
+        );
     }
 
     // Flat features: golf greens, the race track, rail sidings.
@@ -216,9 +284,13 @@ fn spawn_massing(
         );
     }
     info!(
-        "massing: {} buildings, {} triangles in {} meshes, planned and built in {:.0} ms",
+        "massing: {} buildings on {} plots, {} trees, {} triangles near and {} from afar in {} \
+         meshes, planned and built in {:.0} ms",
         stats.buildings,
+        stats.plots,
+        stats.trees,
         stats.triangles,
+        stats.coarse_triangles,
         stats.meshes,
         started.elapsed().as_secs_f64() * 1e3
     );

@@ -12,6 +12,7 @@ pub mod phasing;
 pub mod terrain;
 pub mod zones;
 
+mod city_fabric;
 mod ground_lines;
 mod lighting;
 mod sky;

@@ -51,3 +51,21 @@ pub const CONTAINER_BLUE: Color = Color::srgb(0.23, 0.38, 0.60);
 pub const CONTAINER_TEAL: Color = Color::srgb(0.25, 0.55, 0.52);
 /// Piers.
 pub const PIER: Color = Color::srgb(0.62, 0.56, 0.48);
+/// Streets between the plots of a street grid.
+pub const STREET: Color = Color::srgb(0.50, 0.50, 0.51);
+/// Squares and podium streets in a business core or a town.
+pub const PAVING: Color = Color::srgb(0.80, 0.80, 0.79);
+/// Courtyard gardens between housing.
+pub const GARDEN: Color = Color::srgb(0.66, 0.72, 0.55);
+/// Campus lawns and quads.
+pub const LAWN: Color = Color::srgb(0.55, 0.69, 0.45);
+/// Industrial and logistics yards.
+pub const YARD: Color = Color::srgb(0.68, 0.67, 0.64);
+/// Parks.
+pub const PARK: Color = Color::srgb(0.47, 0.62, 0.40);
+/// Tree crowns, three greens.
+pub const TREE: Color = Color::srgb(0.30, 0.47, 0.27);
+/// See [`TREE`].
+pub const TREE_LIGHT: Color = Color::srgb(0.38, 0.54, 0.31);
+/// See [`TREE`].
+pub const TREE_DARK: Color = Color::srgb(0.24, 0.40, 0.23);

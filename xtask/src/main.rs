@@ -6,6 +6,7 @@
 mod bench;
 mod cmd;
 mod dist;
+mod gallery;
 mod models;
 mod paths;
 mod shoot;
@@ -29,6 +30,10 @@ cargo xtask <command>
                                  --dev packages the development build instead, in a minute, into
                                  target/site-packaged (what the nginx test serves)
   shoot URL OUT.png [--size WxH] a screenshot of a running app, once the city is on screen
+  shoot --gallery [--site DIR] [--out DIR]
+                                 the gallery: docs/img/gallery/*.png and docs/gallery.md
+                                 (overview, districts, landmarks, selections, phone, tablet);
+                                 --site shoots a site already built, --out writes elsewhere
   bench                          the budget figures (sizes, time to ready, frames, memory);
                                  also written to docs/bench.md
   soak --minutes N               a kiosk left running N minutes: visitors, resets, the attract
@@ -75,6 +80,12 @@ fn run(args: Vec<String>) -> Result<()> {
             } else {
                 dist::run(!skip_wasm_opt).map(|_| ())
             }
+        }
+        "shoot" if args.flag("--gallery") => {
+            let site = args.value("--site")?.map(std::path::PathBuf::from);
+            let out = args.value("--out")?.map(std::path::PathBuf::from);
+            args.finish()?;
+            gallery::run(site, out)
         }
         "shoot" => {
             let size = args.value("--size")?;

@@ -50,18 +50,14 @@ impl SiteServer {
             .ok_or_else(|| anyhow!("not an IP listener"))?;
         let server = Arc::new(server);
         let worker = Arc::clone(&server);
+        let (root, overrides) = (Arc::new(root), Arc::new(overrides));
         let thread = std::thread::spawn(move || {
+            // One thread per request, as a real server answers them side by side: answered one
+            // at a time, a response the browser holds back (a fetch whose body waits for
+            // another request, the wasm for its glue) would stall every request behind it.
             for request in worker.incoming_requests() {
-                let path = request.url().split(['?', '#']).next().unwrap_or("");
-                let response = match overrides.get(path) {
-                    Some(body) => Response::from_data(body.clone())
-                        .with_header(header("Content-Type", content_type(Path::new(path))))
-                        .with_header(header("Cache-Control", "no-store")),
-                    None => respond(&root, &request),
-                };
-                if let Err(error) = request.respond(response) {
-                    eprintln!("serve: {error}");
-                }
+                let (root, overrides) = (Arc::clone(&root), Arc::clone(&overrides));
+                std::thread::spawn(move || answer(&root, &overrides, request));
             }
         });
         Ok(SiteServer {
@@ -128,6 +124,20 @@ pub fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
         resolved.push("index.html");
     }
     resolved.is_file().then_some(resolved)
+}
+
+/// Answers one request: an override's bytes, or the file.
+fn answer(root: &Path, overrides: &HashMap<String, Vec<u8>>, request: tiny_http::Request) {
+    let path = request.url().split(['?', '#']).next().unwrap_or("");
+    let response = match overrides.get(path) {
+        Some(body) => Response::from_data(body.clone())
+            .with_header(header("Content-Type", content_type(Path::new(path))))
+            .with_header(header("Cache-Control", "no-store")),
+        None => respond(root, &request),
+    };
+    if let Err(error) = request.respond(response) {
+        eprintln!("serve: {error}");
+    }
 }
 
 fn header(name: &str, value: &str) -> Header {

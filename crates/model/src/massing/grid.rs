@@ -2,6 +2,7 @@
 //! railway, the rivers, the water, other areas and the named projects' plots.
 
 use super::buildings::fill_cell;
+use super::green::plant_plot;
 use super::resort::add_resort_features;
 use super::rng::Rng;
 use super::{Area, Character, MassingPlan};
@@ -105,7 +106,10 @@ pub(super) fn fill_area(
                 continue;
             }
             let mut rng = Rng::for_cell(area.seed, u, v);
+            let first = result.buildings.len();
             fill_cell(area, at, yaw, step, &mut rng, result);
+            let built = first..result.buildings.len();
+            plant_plot(area, at, yaw, step, built, &mut rng, result);
         }
     }
 

@@ -6,9 +6,12 @@
 //! every machine and every run, and each area's randomness is seeded by its id, so adding a
 //! record leaves every other area as it was. The parts: [`rng`] (seeds and noise), `grid`
 //! (streets and what keeps buildings clear), `buildings` (what stands on one plot by
-//! character), `resort` (the resort's flat features).
+//! character), `green` (what grows on a plot: parks, courtyards, tree rows), `resort` (the
+//! resort's flat features), [`coarse`] (the massing seen from afar: one block per plot).
 
 mod buildings;
+pub mod coarse;
+mod green;
 mod grid;
 mod resort;
 pub mod rng;
@@ -68,11 +71,58 @@ pub struct Building {
     pub group: String,
 }
 
+/// What covers the ground of a plot between its buildings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Cover {
+    /// Squares and podium streets: the business core, a town.
+    Paved,
+    /// Courtyard gardens between housing and city blocks.
+    Garden,
+    /// Campus lawns and quads.
+    Lawn,
+    /// Concrete and gravel yards: industry and logistics.
+    Yard,
+    /// A plot with nothing built on it inside a district: a park with trees.
+    Park,
+}
+
+/// One plot of an area's street grid: a square between streets, with what stands on it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plot {
+    /// Centre of the square.
+    pub centre: Local,
+    /// Rotation of the street grid, radians (as [`Building::yaw`]).
+    pub yaw: f32,
+    /// Side of the square, metres (the grid's pitch less the streets).
+    pub side: f32,
+    /// What covers its ground.
+    pub cover: Cover,
+    /// Its buildings: a range of [`MassingPlan::buildings`].
+    pub buildings: std::ops::Range<usize>,
+    /// The record or town it belongs to.
+    pub group: String,
+}
+
+/// A tree: a crown on a short trunk.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tree {
+    /// Where it stands.
+    pub at: Local,
+    /// Height of the top above the ground, metres.
+    pub height: f32,
+    /// Radius of the crown, metres.
+    pub crown: f32,
+}
+
 /// The plan the scene builds.
 #[derive(Clone, Debug, Default)]
 pub struct MassingPlan {
     /// Every building.
     pub buildings: Vec<Building>,
+    /// Every plot of the street grids, built on or green.
+    pub plots: Vec<Plot>,
+    /// Trees in parks, courtyards and along the streets.
+    pub trees: Vec<Tree>,
     /// Golf-course greens (closed outlines).
     pub greens: Vec<Vec<Local>>,
     /// Race-track outlines (closed loops).
@@ -279,6 +329,61 @@ mod tests {
                     "{building:?} stands in the reservoir"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn plots_hold_their_buildings_and_districts_have_parks_and_trees() {
+        let landscape = Landscape::new();
+        let plan = plan(&bundled(), &landscape);
+        let mut covered = vec![false; plan.buildings.len()];
+        for plot in &plan.plots {
+            for index in plot.buildings.clone() {
+                let building = &plan.buildings[index];
+                assert_eq!(building.group, plot.group);
+                assert!(
+                    building.centre.distance(plot.centre) < plot.side,
+                    "{building:?} is off its plot {plot:?}"
+                );
+                covered[index] = true;
+            }
+        }
+        let loose: Vec<&Building> = plan
+            .buildings
+            .iter()
+            .zip(&covered)
+            .filter(|(_, covered)| !**covered)
+            .map(|(building, _)| building)
+            .collect();
+        assert!(
+            loose.iter().all(|b| b.kind == BuildingKind::Pier),
+            "every building but the piers stands on a plot: {:?}",
+            loose.first()
+        );
+        for district in [
+            "gate-district",
+            "golden-district",
+            "growing-district",
+            "green-district",
+        ] {
+            let parks = plan
+                .plots
+                .iter()
+                .filter(|plot| plot.group == district && plot.cover == Cover::Park)
+                .count();
+            assert!(parks > 5, "{district}: {parks} parks");
+        }
+        assert!(
+            (5_000..60_000).contains(&plan.trees.len()),
+            "{} trees",
+            plan.trees.len()
+        );
+        for tree in &plan.trees {
+            assert!(
+                landscape.shore_distance(tree.at) > 0.0,
+                "{tree:?} stands in the reservoir"
+            );
+            assert!(tree.height > tree.crown && tree.crown > 0.0, "{tree:?}");
         }
     }
 
