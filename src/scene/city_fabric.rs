@@ -98,24 +98,25 @@ pub fn ground_cover(
     builder
 }
 
-/// A tree: an eight-faced crown on the ground's height, flat-shaded.
+/// A tree: a three-sided crown standing on the ground, flat-shaded. No underside: the camera
+/// never comes lower than a crown (its lowest pitch and closest distance keep it above 25 m).
 fn tree(builder: &mut MeshBuilder, ground: &Ground, tree: &Tree, colour: Color) {
     let base = ground.point(tree.at.x, tree.at.z);
     let top = base + Vec3::Y * tree.height;
-    let bottom = base + Vec3::Y * (tree.height * 0.3);
-    let middle = base + Vec3::Y * (tree.height - tree.crown * 1.1);
-    let ring: [Vec3; 4] = [
-        middle + Vec3::new(tree.crown, 0.0, 0.0),
-        middle + Vec3::new(0.0, 0.0, tree.crown),
-        middle + Vec3::new(-tree.crown, 0.0, 0.0),
-        middle + Vec3::new(0.0, 0.0, -tree.crown),
-    ];
-    for k in 0..4 {
-        let (a, b) = (ring[k], ring[(k + 1) % 4]);
-        let up = (b - top).cross(a - top).normalize_or(Vec3::Y);
-        builder.triangle([top, b, a], up, colour);
-        let down = (a - bottom).cross(b - bottom).normalize_or(Vec3::NEG_Y);
-        builder.triangle([bottom, a, b], down, colour);
+    let rim = base + Vec3::Y * (tree.height * 0.3);
+    let ring: [Vec3; 3] = std::array::from_fn(|k| {
+        let angle = std::f32::consts::TAU * k as f32 / 3.0 + tree.at.x;
+        rim + Vec3::new(tree.crown * angle.cos(), 0.0, tree.crown * angle.sin())
+    });
+    for k in 0..3 {
+        let (a, b) = (ring[k], ring[(k + 1) % 3]);
+        let outward = (a - top).cross(b - top);
+        // Whichever way the ring turns, each face faces out.
+        if outward.y >= 0.0 {
+            builder.triangle([top, a, b], outward.normalize_or(Vec3::Y), colour);
+        } else {
+            builder.triangle([top, b, a], (-outward).normalize_or(Vec3::Y), colour);
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! landmark models, and how they stand at the timeline's year.
 
 pub mod landmark_check;
+pub mod landmark_halo;
 pub mod landmark_model;
 pub mod landmarks;
 pub mod layers;
@@ -33,6 +34,7 @@ pub(super) fn plugin(app: &mut App) {
             landmark_model::plugin,
             landmarks::plugin,
             landmark_check::plugin,
+            landmark_halo::plugin,
             phasing::plugin,
             layers::plugin,
         ));

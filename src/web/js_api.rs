@@ -210,6 +210,8 @@ impl SceneView<'_, '_> {
             "landmarks": shown,
             "standIns": stand_ins,
             "buildings": self.massing.as_ref().map_or(0, |stats| stats.buildings),
+            "plots": self.massing.as_ref().map_or(0, |stats| stats.plots),
+            "trees": self.massing.as_ref().map_or(0, |stats| stats.trees),
         })
     }
 

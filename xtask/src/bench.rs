@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: the figures behind the design note's budgets, one per line, also written
 //! to `docs/bench.md` with the date: transfer size of `dist/`, time from navigation to `ready`
 //! (median of 5 cold loads), frames rendered in 10 s at 640x360, draw calls and triangles per
-//! frame at the whole-city overview (counted at the WebGL 2 API), main-thread time per frame
+//! frame at the whole-city overview and at a close-up (counted at the WebGL 2 API), against the
+//! budgets of `alatau_e2e::budgets`, main-thread time per frame
 //! (median and 95th percentile, timed round each animation-frame callback) at the overview and
 //! in flights, and wasm memory after 10 s and after every tour has been stepped through.
 
@@ -9,6 +10,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use alatau_e2e::browser::{BrowserOptions, Page, SoftwareRenderer};
+use alatau_e2e::budgets::{self, megabytes};
 use alatau_e2e::server::SiteServer;
 use anyhow::{Context, Result};
 
@@ -16,17 +18,8 @@ use crate::{dist, paths};
 
 const LOADS: usize = 5;
 const RUN_WINDOW: Duration = Duration::from_secs(10);
-/// Budget for the whole site, brotli (design note, section 5).
-const TRANSFER_BUDGET_BYTES: u64 = 4 * 1024 * 1024;
-/// Budget for draw calls per frame at the whole-city overview.
-const DRAW_CALL_BUDGET: f64 = 150.0;
-/// Budget for triangles per frame at the overview.
-const TRIANGLE_BUDGET: f64 = 1_500_000.0;
-/// Budget for the first city frame after navigation.
-const READY_BUDGET_MS: f64 = 4000.0;
-/// Budgets for main-thread time per frame: median and 95th percentile, milliseconds.
-const FRAME_MEDIAN_BUDGET_MS: f64 = 8.0;
-const FRAME_P95_BUDGET_MS: f64 = 16.0;
+/// A close-up: the Gate District's core round the Iconic Complex, from 1.5 km.
+const CLOSE_UP: &str = "cam=-9400,27000,1500,215,12";
 /// How long each tour step is shown while the tours are stepped through (a flight's most).
 const TOUR_STEP_WINDOW: Duration = Duration::from_secs(3);
 /// Two records far apart: the flights measured go back and forth between them.
@@ -58,12 +51,13 @@ pub fn run() -> Result<()> {
     }
     let total = dist::totals(&sizes);
     say(format!(
-        "size total: raw {} B, gzip {} B, brotli {} B ({:.2} MB brotli; budget 4 MB: {})",
+        "size total: raw {} B, gzip {} B, brotli {} B ({} brotli; budget {}: {})",
         total.raw,
         total.gzip,
         total.brotli,
-        total.brotli as f64 / 1_048_576.0,
-        verdict(total.brotli <= TRANSFER_BUDGET_BYTES)
+        megabytes(total.brotli),
+        megabytes(budgets::TRANSFER_BROTLI_BYTES),
+        verdict(total.brotli <= budgets::TRANSFER_BROTLI_BYTES)
     ));
 
     let mut ready_ms = Vec::new();
@@ -96,8 +90,9 @@ pub fn run() -> Result<()> {
     ready_ms.sort_by(f64::total_cmp);
     let median = ready_ms[LOADS / 2];
     say(format!(
-        "ready median of {LOADS}: {median:.0} ms (budget 4000 ms: {})",
-        verdict(median <= READY_BUDGET_MS)
+        "ready median of {LOADS}: {median:.0} ms (budget {} ms: {})",
+        budgets::READY_MS,
+        verdict(median <= budgets::READY_MS)
     ));
 
     let page = open_bench_page(&server)?;
@@ -115,17 +110,7 @@ pub fn run() -> Result<()> {
         SoftwareRenderer::chosen().name()
     ));
     let render = page.render_stats(6)?;
-    say(format!(
-        "overview draw calls per frame: {:.0} (budget 150: {}; aim 60)",
-        render.draw_calls_per_frame,
-        verdict(render.draw_calls_per_frame <= DRAW_CALL_BUDGET)
-    ));
-    say(format!(
-        "overview triangles per frame: {:.0} (budget 1.5 M: {}; aim 500 k), over {} frames, every pass",
-        render.triangles_per_frame,
-        verdict(render.triangles_per_frame <= TRIANGLE_BUDGET),
-        render.frames
-    ));
+    say(render_line("overview", &render));
     let memory = wasm_memory(&page)?;
     say(format!(
         "wasm memory after {} s: {memory} B ({:.1} MB)",
@@ -150,6 +135,15 @@ pub fn run() -> Result<()> {
         &take_frame_times(&page)?,
     ));
     page.eval("window.alatau.select(null)")?;
+
+    // A close-up: the draw calls and triangles there too (trees, streets, the near massing).
+    page.eval(&format!("location.hash = '{CLOSE_UP}'"))?;
+    std::thread::sleep(Duration::from_secs(3));
+    say(render_line(
+        "close-up (Gate District core)",
+        &page.render_stats(6)?,
+    ));
+    page.eval("window.alatau.resetView()")?;
 
     // Every tour, every step, once: memory before and after.
     let tours = page
@@ -203,13 +197,32 @@ fn median_and_p95(samples: &[f64]) -> Option<(f64, f64)> {
     Some((at(0.5), at(0.95)))
 }
 
+/// The draw calls and triangles per frame of one view against their budgets.
+fn render_line(view: &str, render: &alatau_e2e::browser::RenderStats) -> String {
+    format!(
+        "{view}: {:.0} draw calls and {:.0} triangles per frame, every pass, over {} frames \
+         (budget {} / {:.0} k: {})",
+        render.draw_calls_per_frame,
+        render.triangles_per_frame,
+        render.frames,
+        budgets::DRAW_CALLS_PER_FRAME,
+        budgets::TRIANGLES_PER_FRAME / 1e3,
+        verdict(
+            render.draw_calls_per_frame <= budgets::DRAW_CALLS_PER_FRAME
+                && render.triangles_per_frame <= budgets::TRIANGLES_PER_FRAME
+        )
+    )
+}
+
 fn frame_time_line(what: &str, samples: &[f64]) -> String {
     match median_and_p95(samples) {
         Some((median, p95)) => format!(
             "main-thread time per frame, {what}: median {median:.1} ms, 95th percentile \
-             {p95:.1} ms over {} frames (budget 8 / 16 ms: {})",
+             {p95:.1} ms over {} frames (budget {} / {} ms: {})",
             samples.len(),
-            verdict(median <= FRAME_MEDIAN_BUDGET_MS && p95 <= FRAME_P95_BUDGET_MS)
+            budgets::FRAME_MEDIAN_MS,
+            budgets::FRAME_P95_MS,
+            verdict(median <= budgets::FRAME_MEDIAN_MS && p95 <= budgets::FRAME_P95_MS)
         ),
         None => format!("main-thread time per frame, {what}: no frames were drawn"),
     }

@@ -3,6 +3,7 @@
 //! suite in `tests/`, `cargo xtask shoot` and `cargo xtask bench`).
 
 pub mod browser;
+pub mod budgets;
 pub mod image_stats;
 pub mod nginx;
 pub mod precache;

@@ -1,8 +1,9 @@
 //! End-to-end: the 3D city. The landmarks' glTF models load and stand in the world, the
-//! overview stays within the draw-call and triangle budgets, and the three views the README
-//! shows render as pictures, not blank or flat canvases.
+//! overview and a close-up stay within the draw-call and triangle budgets, and the three views
+//! the README shows render as pictures, not blank or flat canvases.
 
 use alatau_e2e::browser::{BrowserOptions, Page};
+use alatau_e2e::budgets;
 use alatau_e2e::image_stats::ImageStats;
 use alatau_e2e::server::SiteServer;
 use alatau_e2e::{open_ready, output_dir_from_env, site_dir_from_env};
@@ -55,7 +56,7 @@ fn the_overview_stays_within_the_draw_call_and_triangle_budgets() {
         "the probe counts draws: {stats:?}"
     );
     assert!(
-        stats.draw_calls_per_frame <= 150.0,
+        stats.draw_calls_per_frame <= budgets::DRAW_CALLS_PER_FRAME,
         "design note budget: {stats:?}"
     );
     assert!(
@@ -63,8 +64,27 @@ fn the_overview_stays_within_the_draw_call_and_triangle_budgets() {
         "terrain and massing: {stats:?}"
     );
     assert!(
-        stats.triangles_per_frame <= 1_500_000.0,
+        stats.triangles_per_frame <= budgets::TRIANGLES_PER_FRAME,
         "design note budget: {stats:?}"
+    );
+}
+
+#[test]
+fn a_close_up_of_the_gate_district_stays_within_the_budgets_and_has_its_streets_and_trees() {
+    let server = SiteServer::start(&site_dir_from_env(), "127.0.0.1", 0).expect("serve");
+    let page = open(&server, GATE_VIEW);
+    let scene = &page.state().expect("state()")["scene"];
+    assert!(
+        scene["plots"].as_u64().unwrap_or(0) > 5_000
+            && scene["trees"].as_u64().unwrap_or(0) > 5_000,
+        "street grids with their plots and trees: {scene}"
+    );
+    let stats = page.render_stats(3).expect("render stats");
+    eprintln!("close-up: {stats:?}");
+    assert!(
+        stats.draw_calls_per_frame <= budgets::DRAW_CALLS_PER_FRAME
+            && stats.triangles_per_frame <= budgets::TRIANGLES_PER_FRAME,
+        "design note budgets at a close-up: {stats:?}"
     );
 }
 

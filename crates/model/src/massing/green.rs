@@ -12,9 +12,9 @@ use crate::geo::Local;
 /// Share of the grid's pitch a plot covers; the rest is street.
 const PLOT_SHARE: f32 = 0.86;
 /// Trees in a park plot.
-const PARK_TREES: usize = 10;
+const PARK_TREES: usize = 8;
 /// Trees in the row along a street side of a plot.
-const ROW_TREES: usize = 6;
+const ROW_TREES: usize = 5;
 /// Within this distance of a business core its plots are paved squares and podium streets.
 const PAVED_CORE_M: f32 = 1_300.0;
 
