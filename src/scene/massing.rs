@@ -55,8 +55,10 @@ pub struct MassingStats {
     pub plots: usize,
     /// Trees.
     pub trees: usize,
-    /// Merged meshes.
+    /// Merged meshes but the trees' (a group's near and far meshes are never drawn together).
     pub meshes: usize,
+    /// Meshes of trees, one per tile, each drawn only near the camera.
+    pub tree_tiles: usize,
 }
 
 /// Wall and roof colours of a kind of building; cluster buildings carry the cluster's accent
@@ -232,7 +234,7 @@ fn spawn_massing(
     );
     for ((column, row), trees) in tree_tiles(&plan, &ground) {
         stats.triangles += trees.triangle_count();
-        stats.meshes += 1;
+        stats.tree_tiles += 1;
         children.push(
             commands
                 .spawn((
@@ -285,13 +287,14 @@ fn spawn_massing(
     }
     info!(
         "massing: {} buildings on {} plots, {} trees, {} triangles near and {} from afar in {} \
-         meshes, planned and built in {:.0} ms",
+         meshes and {} tiles of trees, planned and built in {:.0} ms",
         stats.buildings,
         stats.plots,
         stats.trees,
         stats.triangles,
         stats.coarse_triangles,
         stats.meshes,
+        stats.tree_tiles,
         started.elapsed().as_secs_f64() * 1e3
     );
     commands.insert_resource(stats);

@@ -199,10 +199,17 @@ mod tests {
         let app = app_with_city();
         let stats = app.world().resource::<massing::MassingStats>();
         assert!(stats.buildings > 5_000, "{stats:?}");
+        // Twelve groups, each near and from afar, the streets and plots, the flat features.
         assert!(
-            stats.meshes <= 16,
-            "one mesh per group keeps draw calls flat: {stats:?}"
+            stats.meshes <= 28,
+            "one mesh per group and range keeps draw calls flat: {stats:?}"
         );
+        assert!(
+            (1..=80).contains(&stats.tree_tiles),
+            "trees in 4 km tiles: {stats:?}"
+        );
+        assert!(stats.plots > 5_000 && stats.trees > 5_000, "{stats:?}");
+        assert!(stats.coarse_triangles * 2 < stats.triangles, "{stats:?}");
         assert!(stats.triangles < 600_000, "{stats:?}");
     }
 

@@ -29,7 +29,8 @@ const FLIGHT_TURN: Duration = Duration::from_millis(2500);
 
 /// Builds `dist/`, measures, prints and records the figures.
 pub fn run() -> Result<()> {
-    let dist_dir = dist::run(true)?;
+    // Measured whatever its size: the size line says whether it is within the budget.
+    let dist_dir = dist::run(true, dist::SizeGate::Warn)?;
     let sizes = dist::read_manifest(&dist_dir)?;
     crate::tools::ensure_chromium()?;
     crate::tools::ensure_mesa()?;

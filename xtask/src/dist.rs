@@ -2,6 +2,10 @@
 //! content-hashed wasm/js/css names, `index.html` unhashed, the service worker `sw.js` with the
 //! release's precache manifest, `.br` and `.gz` beside every file, and `size-manifest.json`. Any
 //! static server can serve the folder; `deploy/nginx.conf` is the tested configuration.
+//!
+//! The size gate: a site whose brotli total passes `alatau_e2e::budgets::TRANSFER_BROTLI_BYTES`
+//! fails the command, naming its largest files, unless it is built `--over-budget` (the bench,
+//! which measures it, and `serve --release`, for a look).
 
 use std::fs;
 use std::io::Write;
@@ -26,8 +30,44 @@ pub struct FileSize {
     pub brotli: u64,
 }
 
-/// Builds `dist/` and returns its path. `wasm_opt: false` skips wasm-opt (quicker, larger).
-pub fn run(wasm_opt: bool) -> Result<PathBuf> {
+/// Whether a site over its size budget is an error or only a warning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SizeGate {
+    /// Over budget: the command fails.
+    Enforce,
+    /// Over budget: a warning, and the site is kept (to measure it, or to look at it).
+    Warn,
+}
+
+/// How many of the largest files the size gate names.
+const LARGEST_NAMED: usize = 5;
+
+/// The size gate: `Ok` within `budget` (brotli bytes, the whole site), else the message that
+/// names the total and the largest files.
+pub fn check_size(sizes: &[FileSize], budget: u64) -> Result<(), String> {
+    let total = totals(sizes).brotli;
+    if total <= budget {
+        return Ok(());
+    }
+    let mut largest: Vec<&FileSize> = sizes.iter().collect();
+    largest.sort_by(|a, b| b.brotli.cmp(&a.brotli).then_with(|| a.path.cmp(&b.path)));
+    let named: Vec<String> = largest
+        .iter()
+        .take(LARGEST_NAMED)
+        .map(|file| format!("{} {} B", file.path, file.brotli))
+        .collect();
+    Err(format!(
+        "the site is {total} B brotli ({}), over its budget of {budget} B ({}); the largest \
+         files: {}",
+        alatau_e2e::budgets::megabytes(total),
+        alatau_e2e::budgets::megabytes(budget),
+        named.join(", ")
+    ))
+}
+
+/// Builds `dist/` and returns its path. `wasm_opt: false` skips wasm-opt (quicker, larger);
+/// `gate` says what a site over its size budget does.
+pub fn run(wasm_opt: bool, gate: SizeGate) -> Result<PathBuf> {
     crate::validate_data::run_bundled()?;
     let bindings = site::build_bindings(
         Profile::Release,
@@ -57,7 +97,19 @@ pub fn run(wasm_opt: bool) -> Result<PathBuf> {
         "total", total.raw, total.gzip, total.brotli
     );
     println!("dist: {}", dist.display());
-    Ok(dist)
+    match (
+        check_size(&sizes, alatau_e2e::budgets::TRANSFER_BROTLI_BYTES),
+        gate,
+    ) {
+        (Ok(()), _) => Ok(dist),
+        (Err(over), SizeGate::Warn) => {
+            eprintln!("warning: {over} (built with --over-budget)");
+            Ok(dist)
+        }
+        (Err(over), SizeGate::Enforce) => {
+            bail!("{over}; `cargo xtask dist --over-budget` builds it anyway")
+        }
+    }
 }
 
 /// How hard the `.gz` and `.br` siblings are squeezed.
@@ -295,6 +347,41 @@ pub fn read_manifest(dist: &Path) -> Result<Vec<FileSize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn file(path: &str, brotli: u64) -> FileSize {
+        FileSize {
+            path: path.into(),
+            raw: brotli * 4,
+            gzip: brotli * 2,
+            brotli,
+        }
+    }
+
+    #[test]
+    fn the_size_gate_passes_a_site_within_budget_and_names_the_largest_files_of_one_over() {
+        let site = [
+            file("index.html", 2_000),
+            file("alatau-explorer-0123.wasm", 2_400_000),
+            file("assets/data/alatau.json", 30_000),
+            file("assets/models/iconic_complex.glb", 60_000),
+        ];
+        let total: u64 = site.iter().map(|f| f.brotli).sum();
+        assert_eq!(check_size(&site, total), Ok(()), "exactly at the budget");
+        let message = check_size(&site, 2_000_000).expect_err("over budget");
+        assert!(
+            message.starts_with(
+                "the site is 2492000 B brotli (2.49 MB), over its budget of 2000000 B (2.00 MB)"
+            ),
+            "{message}"
+        );
+        let wasm = message
+            .find("alatau-explorer-0123.wasm 2400000 B")
+            .expect("the wasm named");
+        let model = message
+            .find("iconic_complex.glb 60000 B")
+            .expect("the model named");
+        assert!(wasm < model, "largest first: {message}");
+    }
 
     #[test]
     fn hashed_names_change_with_content_and_keep_the_extension() {

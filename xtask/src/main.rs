@@ -25,7 +25,10 @@ cargo xtask <command>
 
   serve [--port N] [--release]   build the app and serve it on 127.0.0.1:8080 (or N)
   test                           every test: fmt, clippy, native tests, wasm build, browser suite
-  dist [--no-wasm-opt] [--dev]   the release site in dist/ (optimised, hashed, precompressed);
+  dist [--no-wasm-opt] [--dev] [--over-budget]
+                                 the release site in dist/ (optimised, hashed, precompressed);
+                                 fails, naming the largest files, when it is over its size
+                                 budget (2.5 MB brotli) unless --over-budget;
                                  wasm-opt (npm binaryen) takes ~15 min here, skip it to iterate;
                                  --dev packages the development build instead, in a minute, into
                                  target/site-packaged (what the nginx test serves)
@@ -72,13 +75,18 @@ fn run(args: Vec<String>) -> Result<()> {
         "dist" => {
             let skip_wasm_opt = args.flag("--no-wasm-opt");
             let dev = args.flag("--dev");
+            let gate = if args.flag("--over-budget") {
+                dist::SizeGate::Warn
+            } else {
+                dist::SizeGate::Enforce
+            };
             args.finish()?;
             if dev {
                 let packaged = dist::package_dev_site(&site::build_dev_site()?)?;
                 println!("packaged: {}", packaged.display());
                 Ok(())
             } else {
-                dist::run(!skip_wasm_opt).map(|_| ())
+                dist::run(!skip_wasm_opt, gate).map(|_| ())
             }
         }
         "shoot" if args.flag("--gallery") => {

@@ -126,7 +126,7 @@ pub fn build_dev_site() -> Result<PathBuf> {
 /// `cargo xtask serve`: builds and serves the site until interrupted.
 pub fn serve(port: u16, release: bool) -> Result<()> {
     let site = if release {
-        crate::dist::run(true)?
+        crate::dist::run(true, crate::dist::SizeGate::Warn)?
     } else {
         build_dev_site()?
     };
