@@ -1,16 +1,19 @@
-//! A landmark seen from afar: a gold disc on the ground round each landmark (on the plot
-//! the massing keeps clear), drawn only beyond [`HALO_FROM_M`], where a 272 m tower is a few
-//! pixels among the blocks. It marks the place without adding height or size to the model,
-//! and it follows its landmark: where it stands (a new relief reseats it) and whether it shows
-//! (the timeline hides a landmark before its year; a refused model's stand-in keeps it).
+//! A landmark seen from afar: a gold disc on the ground round each landmark (on the plot the
+//! massing keeps clear), drawn only beyond [`HALO_FROM_M`], where a 272 m tower is a few pixels
+//! among the blocks, and growing with the distance beyond 25 km so that it stays a spot of some
+//! pixels at the overview: a map's symbol, adding nothing to the model's height or size. It is
+//! draped on the ground (the plain slopes a few metres across it) and draped again when its size
+//! steps, its landmark moves (a new relief) or the ground changes; and it shows while its
+//! landmark does (the timeline hides a landmark before its year).
 
-use bevy::camera::visibility::VisibilityRange;
+use bevy::camera::visibility::{NoFrustumCulling, VisibilityRange};
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::prelude::*;
 
 use super::CityRoot;
 use super::landmarks::Landmark;
 use super::mesh_builder::MeshBuilder;
+use crate::world::ground::Ground;
 
 /// Radius of a halo, metres (inside the 420 m the massing keeps clear round a project).
 const HALO_RADIUS_M: f32 = 400.0;
@@ -26,40 +29,73 @@ pub(super) fn plugin(app: &mut App) {
     );
 }
 
-/// A landmark's halo; `of` is the landmark.
+/// A landmark's halo: which landmark, and where and how large its disc was last draped.
 #[derive(Component, Debug)]
 pub struct LandmarkHalo {
     /// The landmark entity it marks.
     pub of: Entity,
+    /// The landmark's base the disc was draped round (world metres).
+    pub at: Vec3,
+    /// The disc's radius as draped, metres (0: not yet).
+    pub radius: f32,
 }
 
-/// How far a halo lies over its landmark's base, metres.
-const HALO_LIFT_M: f32 = 1.0;
+/// How far a halo lies over the ground, metres: over the district plates, cluster zones,
+/// streets and plots' covers (it is drawn only from afar, where a landmark's first metres
+/// are far below a pixel).
+const HALO_LIFT_M: f32 = 4.8;
+/// A halo's radius grows with the camera's distance beyond this share of it, so that from the
+/// overview (56 km) it is still a spot of some pixels: a map's symbol, not the model's size.
+const HALO_RADIUS_PER_DISTANCE: f32 = 0.016;
+/// The radius changes in steps of this factor, so the disc is draped again only now and then.
+const HALO_STEP: f32 = 1.25;
 
-/// A flat disc of `radius` round the origin, facing up.
-fn disc(radius: f32) -> Mesh {
+/// The radius of a halo seen from `distance` metres: its own 400 m until the distance makes
+/// that too small to see, then in proportion, in steps of [`HALO_STEP`].
+fn halo_radius(distance: f32) -> f32 {
+    let wanted = (distance * HALO_RADIUS_PER_DISTANCE).max(HALO_RADIUS_M);
+    let steps = (wanted / HALO_RADIUS_M).log(HALO_STEP).round();
+    HALO_RADIUS_M * HALO_STEP.powf(steps)
+}
+
+/// A disc of `radius` round `at`, draped on the ground in rings, `HALO_LIFT_M` over it, in
+/// coordinates relative to `at`.
+fn draped_disc(ground: &Ground, at: Vec3, radius: f32) -> Mesh {
+    let (x, z) = (at.x, at.z);
     const SEGMENTS: usize = 48;
+    const RINGS: usize = 4;
     let mut builder = MeshBuilder::default();
-    let centre = Vec3::ZERO;
-    let rim = |k: usize| {
+    let point = |r: f32, k: usize| {
         let angle = std::f32::consts::TAU * k as f32 / SEGMENTS as f32;
-        centre + Vec3::new(radius * angle.cos(), 0.0, radius * angle.sin())
+        let (px, pz) = (x + r * angle.cos(), z + r * angle.sin());
+        ground.point(px, pz) + Vec3::Y * HALO_LIFT_M - at
     };
-    for k in 0..SEGMENTS {
-        builder.triangle([centre, rim(k + 1), rim(k)], Vec3::Y, HALO);
+    for ring in 0..RINGS {
+        let (inner, outer) = (
+            radius * ring as f32 / RINGS as f32,
+            radius * (ring + 1) as f32 / RINGS as f32,
+        );
+        for k in 0..SEGMENTS {
+            let (a, b) = (point(outer, k + 1), point(outer, k));
+            if ring == 0 {
+                builder.triangle([point(0.0, 0), a, b], Vec3::Y, HALO);
+            } else {
+                builder.quad([point(inner, k), point(inner, k + 1), a, b], HALO);
+            }
+        }
     }
     builder.build()
 }
 
 fn spawn_halos_for_new_landmarks(
     mut commands: Commands,
-    landmarks: Query<(Entity, &Name, &Transform), Added<Landmark>>,
+    landmarks: Query<(Entity, &Name), Added<Landmark>>,
     root: Single<Entity, With<CityRoot>>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
     let mut material = None;
-    for (landmark, name, transform) in &landmarks {
+    for (landmark, name) in &landmarks {
         let material = material
             .get_or_insert_with(|| {
                 materials.add(StandardMaterial {
@@ -73,15 +109,20 @@ fn spawn_halos_for_new_landmarks(
         let halo = commands
             .spawn((
                 Name::new(format!("Halo of {name}")),
-                LandmarkHalo { of: landmark },
-                Mesh3d(meshes.add(disc(HALO_RADIUS_M))),
-                MeshMaterial3d(material),
-                Transform::from_translation(transform.translation + Vec3::Y * HALO_LIFT_M),
-                Visibility::Hidden,
-                VisibilityRange {
-                    use_aabb: true,
-                    ..VisibilityRange::abrupt(HALO_FROM_M, f32::MAX)
+                LandmarkHalo {
+                    of: landmark,
+                    at: Vec3::ZERO,
+                    radius: 0.0,
                 },
+                // Draped by `follow_landmarks` once it knows where and how large.
+                Mesh3d(meshes.add(MeshBuilder::default().build())),
+                MeshMaterial3d(material),
+                Transform::IDENTITY,
+                Visibility::Hidden,
+                // Measured from the landmark (the entity stands there); the mesh is draped again
+                // in place, so its bounds are not kept: never culled (two small meshes).
+                VisibilityRange::abrupt(HALO_FROM_M, f32::MAX),
+                NoFrustumCulling,
                 NotShadowCaster,
                 NotShadowReceiver,
             ))
@@ -90,21 +131,38 @@ fn spawn_halos_for_new_landmarks(
     }
 }
 
-/// A halo lies under its landmark and is shown while the landmark is.
+/// A halo lies round its landmark on the ground, is shown while the landmark is, and keeps a
+/// visible size from afar.
 fn follow_landmarks(
-    mut halos: Query<(&LandmarkHalo, &mut Transform, &mut Visibility), Without<Landmark>>,
+    mut halos: Query<
+        (&mut LandmarkHalo, &Mesh3d, &mut Transform, &mut Visibility),
+        Without<Landmark>,
+    >,
     landmarks: Query<(&Transform, &Visibility), With<Landmark>>,
+    cameras: Query<&GlobalTransform, With<Camera3d>>,
+    ground: Option<Res<Ground>>,
+    mut meshes: ResMut<Assets<Mesh>>,
 ) {
-    for (halo, mut transform, mut visibility) in &mut halos {
+    let eye = cameras.iter().next().map(GlobalTransform::translation);
+    for (mut halo, mesh, mut transform, mut visibility) in &mut halos {
         let Ok((landmark, shown)) = landmarks.get(halo.of) else {
             visibility.set_if_neq(Visibility::Hidden);
             continue;
         };
-        let at = landmark.translation + Vec3::Y * HALO_LIFT_M;
-        if transform.translation != at {
-            transform.translation = at;
-        }
         visibility.set_if_neq(*shown);
+        let at = landmark.translation;
+        let radius = eye.map_or(HALO_RADIUS_M, |eye| halo_radius(eye.distance(at)));
+        let Some(ground) = ground.as_ref() else {
+            continue;
+        };
+        if halo.at != at || halo.radius != radius || ground.is_changed() {
+            halo.at = at;
+            halo.radius = radius;
+            transform.translation = at;
+            if let Some(mut draped) = meshes.get_mut(&mesh.0) {
+                *draped = draped_disc(ground, at, radius);
+            }
+        }
     }
 }
 
@@ -113,7 +171,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_halo_lies_under_its_landmark_and_shows_with_it() {
+    fn a_halo_keeps_its_size_near_and_grows_in_steps_from_afar() {
+        assert_eq!(halo_radius(7_000.0), HALO_RADIUS_M);
+        assert_eq!(
+            halo_radius(HALO_RADIUS_M / HALO_RADIUS_PER_DISTANCE),
+            HALO_RADIUS_M
+        );
+        let overview = halo_radius(56_000.0);
+        assert!(
+            (overview / (56_000.0 * HALO_RADIUS_PER_DISTANCE) - 1.0).abs() < 0.12,
+            "about 1.6 % of the distance: {overview}"
+        );
+        let steps = (overview / HALO_RADIUS_M).log(HALO_STEP);
+        assert!((steps - steps.round()).abs() < 1e-3, "{overview} is a step");
+    }
+
+    #[test]
+    fn a_halo_follows_its_landmark_and_shows_with_it() {
         let mut app = App::new();
         app.add_plugins((MinimalPlugins, AssetPlugin::default()))
             .init_asset::<Mesh>()
@@ -133,29 +207,26 @@ mod tests {
             .id();
         app.update();
         let halo_of = |app: &mut App| {
-            let mut halos = app
-                .world_mut()
-                .query::<(&LandmarkHalo, &Transform, &Visibility)>();
+            let mut halos = app.world_mut().query::<(&LandmarkHalo, &Visibility)>();
             let found: Vec<_> = halos
                 .iter(app.world())
-                .map(|(halo, transform, shown)| (halo.of, transform.translation, *shown))
+                .map(|(halo, shown)| (halo.of, *shown))
                 .collect();
             assert_eq!(found.len(), 1, "one halo: {found:?}");
             found[0]
         };
-        let (of, at, shown) = halo_of(&mut app);
-        assert_eq!(of, landmark);
-        assert_eq!(at, Vec3::new(-9_900.0, 561.0, 27_600.0));
-        assert_eq!(shown, Visibility::Hidden, "hidden with its landmark");
-
-        // The year shows it; a new relief moves it.
-        app.world_mut().entity_mut(landmark).insert((
-            Visibility::Inherited,
-            Transform::from_xyz(-9_900.0, 600.0, 27_600.0),
-        ));
+        assert_eq!(halo_of(&mut app), (landmark, Visibility::Hidden));
+        app.world_mut()
+            .entity_mut(landmark)
+            .insert(Visibility::Inherited);
         app.update();
-        let (_, at, shown) = halo_of(&mut app);
-        assert_eq!(at.y, 601.0, "it follows the landmark's new ground");
-        assert_eq!(shown, Visibility::Inherited);
+        assert_eq!(
+            halo_of(&mut app),
+            (landmark, Visibility::Inherited),
+            "shown with its landmark"
+        );
+        app.world_mut().entity_mut(landmark).despawn();
+        app.update();
+        assert_eq!(halo_of(&mut app).1, Visibility::Hidden, "gone with it");
     }
 }
