@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use bevy::prelude::*;
 
 use super::mesh_builder::MeshBuilder;
-use crate::model::massing::{Cover, MassingPlan, Plot, Tree};
+use crate::model::massing::{Cover, MassingPlan, PLOT_SHARE, Plot, Tree};
 use crate::world::ground::Ground;
 use crate::world::palette;
 
@@ -83,8 +83,7 @@ pub fn ground_cover(
         if let Some(accent) = accents.get(plot.group.as_str()) {
             colour = Color::LinearRgba(colour.to_linear().mix(&accent.to_linear(), ACCENT_SHARE));
         }
-        // The plot's side is 86 % of the grid's pitch: the pitch is its side over that.
-        let pitch = plot.side / 0.86;
+        let pitch = plot.side / PLOT_SHARE;
         square(
             &mut builder,
             ground,

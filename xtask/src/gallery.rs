@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use alatau_e2e::browser::{BrowserOptions, Page, SoftwareRenderer};
+use alatau_e2e::browser::{Page, SoftwareRenderer};
 use alatau_e2e::server::SiteServer;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
@@ -150,15 +150,7 @@ pub fn run(site: Option<PathBuf>, out: Option<PathBuf>) -> Result<()> {
     sizes.dedup();
     for size in sizes {
         // The start view first on each page: its first frames are the app's own.
-        let page = Page::open(
-            &server.url(),
-            &BrowserOptions {
-                size,
-                strict_console: false,
-                ..BrowserOptions::default()
-            },
-        )?;
-        page.wait_ready()?;
+        let page = crate::shoot::open_for_pictures(&server.url(), size)?;
         for shot in SHOTS.iter().filter(|shot| shot.size == size) {
             let started = Instant::now();
             show(&page, shot)?;

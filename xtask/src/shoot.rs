@@ -19,11 +19,9 @@ pub fn parse_size(text: &str) -> Result<(u32, u32)> {
     Ok((w, h))
 }
 
-/// Opens `url`, waits for the city and a few more frames, and writes a PNG to `out`.
-pub fn run(url: &str, out: &Path, size: Option<&str>) -> Result<()> {
-    let size = parse_size(size.unwrap_or("1280x720"))?;
-    crate::tools::ensure_chromium()?;
-    crate::tools::ensure_mesa()?;
+/// A page at `url` in a `size` window, once `ready` has resolved; console errors are the
+/// picture's business, not a failure (the gallery and `shoot` share it).
+pub fn open_for_pictures(url: &str, size: (u32, u32)) -> Result<Page> {
     let page = Page::open(
         url,
         &BrowserOptions {
@@ -33,6 +31,15 @@ pub fn run(url: &str, out: &Path, size: Option<&str>) -> Result<()> {
         },
     )?;
     page.wait_ready()?;
+    Ok(page)
+}
+
+/// Opens `url`, waits for the city and a few more frames, and writes a PNG to `out`.
+pub fn run(url: &str, out: &Path, size: Option<&str>) -> Result<()> {
+    let size = parse_size(size.unwrap_or("1280x720"))?;
+    crate::tools::ensure_chromium()?;
+    crate::tools::ensure_mesa()?;
+    let page = open_for_pictures(url, size)?;
     let frame = page.state()?["frame"].as_u64().unwrap_or(0);
     page.wait_for(
         &format!("window.alatau.state().frame >= {}", frame + 3),

@@ -6,11 +6,9 @@ use std::ops::Range;
 
 use super::buildings::offset;
 use super::rng::Rng;
-use super::{Area, Character, Cover, MassingPlan, Plot, Tree};
+use super::{Area, Character, Cover, MassingPlan, PLOT_SHARE, Plot, Tree};
 use crate::geo::Local;
 
-/// Share of the grid's pitch a plot covers; the rest is street.
-const PLOT_SHARE: f32 = 0.86;
 /// Trees in a park plot.
 const PARK_TREES: usize = 8;
 /// Trees in the row along a street side of a plot.

@@ -86,6 +86,9 @@ pub enum Cover {
     Park,
 }
 
+/// Share of the street grid's pitch a plot covers; the rest is street.
+pub const PLOT_SHARE: f32 = 0.86;
+
 /// One plot of an area's street grid: a square between streets, with what stands on it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Plot {
