@@ -40,6 +40,14 @@ pub struct LandmarkHalo {
     pub radius: f32,
 }
 
+impl LandmarkHalo {
+    /// Whether the halo is drawn for a camera at `eye` (from afar, once draped; its landmark's
+    /// visibility aside).
+    pub fn drawn_from(&self, eye: Vec3) -> bool {
+        self.radius > 0.0 && eye.distance(self.at) >= HALO_FROM_M
+    }
+}
+
 /// How far a halo lies over the ground, metres: over the district plates, cluster zones,
 /// streets and plots' covers (it is drawn only from afar, where a landmark's first metres
 /// are far below a pixel).

@@ -1,7 +1,8 @@
 //! Map labels: HTML buttons over the canvas, anchored to districts and projects in 3D, placed
 //! every frame the camera moves, decluttered by priority (`model::labels`) and against the
 //! page's own parts (`layout`) and the selected project, hidden behind the camera, off screen or
-//! with the labels layer off. A click selects the record and flies there.
+//! with the labels layer off. No label hides a landmark's map symbol (its halo from afar): the
+//! landmark's own label stands above it and a district's label moves off it. A click selects the record and flies there.
 //! A project's label shows its stage at the timeline's year (`data-stage`: a light outline while
 //! planned, hatched while under construction, solid when built, grey when undated) and is not
 //! shown before any source names it.
@@ -15,11 +16,15 @@ use web_sys::Element;
 use super::dom::{append, by_id, clear, select_record_on_click, set, set_style};
 use super::layout::PageParts;
 use crate::camera::OrbitCamera;
-use crate::model::labels::{LabelBox, MapLabel, declutter_around, map_labels};
+use crate::model::labels::{
+    LabelBox, MapLabel, Symbol, declutter_around, map_labels, set_off_symbols,
+};
 use crate::model::landmark_check::published_height_m;
 use crate::model::lang::Lang;
 use crate::model::layers::Layer;
 use crate::model::timeline::{Stage, project_at};
+use crate::scene::landmark_halo::LandmarkHalo;
+use crate::world::RecordId;
 use crate::world::choices::{Language, MapLayers, Selection, ShownYear};
 use crate::world::data::CityData;
 use crate::world::ground::Ground;
@@ -158,10 +163,52 @@ struct WhatLabelsShow<'w> {
     page: Res<'w, PageParts>,
 }
 
+/// The landmarks' halos and whose they are, for [`symbols_on_screen`].
+#[derive(SystemParam)]
+struct LandmarkSymbols<'w, 's> {
+    halos: Query<'w, 's, (&'static LandmarkHalo, &'static InheritedVisibility)>,
+    records: Query<'w, 's, &'static RecordId>,
+}
+
+/// The screen boxes of the landmark halos drawn this frame.
+fn symbols_on_screen(
+    symbols: &LandmarkSymbols,
+    camera: &Camera,
+    transform: &GlobalTransform,
+) -> Vec<Symbol> {
+    let eye = transform.translation();
+    symbols
+        .halos
+        .iter()
+        .filter(|(halo, shown)| shown.get() && halo.drawn_from(eye))
+        .filter_map(|(halo, _)| {
+            let id = symbols.records.get(halo.of).ok()?.0.clone();
+            let rim = [Vec3::X, Vec3::NEG_X, Vec3::Z, Vec3::NEG_Z]
+                .map(|side| camera.world_to_viewport(transform, halo.at + side * halo.radius));
+            let (mut low, mut high) = (Vec2::MAX, Vec2::MIN);
+            for point in rim {
+                let point = point.ok()?;
+                low = low.min(point);
+                high = high.max(point);
+            }
+            Some(Symbol {
+                id,
+                bounds: LabelBox {
+                    x: low.x,
+                    y: low.y,
+                    width: high.x - low.x,
+                    height: high.y - low.y,
+                },
+            })
+        })
+        .collect()
+}
+
 fn place_labels(
     data: Res<CityData>,
     ground: Res<Ground>,
     shown: WhatLabelsShow,
+    landmark_symbols: LandmarkSymbols,
     cameras: Query<(&Camera, &GlobalTransform), With<OrbitCamera>>,
     windows: Query<&Window, With<PrimaryWindow>>,
     mut placed: Local<PlacedLabels>,
@@ -186,6 +233,7 @@ fn place_labels(
     }
     let shown_layer = shown.layers.0.shows(Layer::Labels);
     let selected = selected_box(&placed, &data, &shown.selection, camera, transform);
+    let symbols = symbols_on_screen(&landmark_symbols, camera, transform);
     let boxes: Vec<Option<(LabelBox, u8)>> = placed
         .labels
         .iter()
@@ -199,14 +247,17 @@ fn place_labels(
                 label.text.chars().count() as f32 * CHARACTER_WIDTH_PX + LABEL_PADDING_PX,
                 LABEL_HEIGHT_PX,
             ));
-            let bounds = LabelBox {
+            let anchored = LabelBox {
                 x: at.x - width / 2.0,
                 y: at.y - height,
                 width,
                 height,
             };
-            let inside =
-                bounds.x >= 0.0 && bounds.y >= 0.0 && bounds.x + width <= size.x && at.y <= size.y;
+            let bounds = set_off_symbols(&label.id, anchored, &symbols, (size.x, size.y));
+            let inside = bounds.x >= 0.0
+                && bounds.y >= 0.0
+                && bounds.x + width <= size.x
+                && bounds.y + height <= size.y;
             // Other labels keep clear of the selected project.
             let over_selection = selected
                 .as_ref()

@@ -91,6 +91,68 @@ pub fn declutter_around(boxes: &[Option<(LabelBox, u8)>], obstacles: &[LabelBox]
     shown
 }
 
+/// A landmark's map symbol on screen (the disc round it seen from afar) and whose it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Symbol {
+    /// The landmark's record id.
+    pub id: String,
+    /// The symbol's box on screen.
+    pub bounds: LabelBox,
+}
+
+/// Space kept between a label and a symbol it is set off, CSS pixels.
+const SYMBOL_GAP_PX: f32 = 3.0;
+
+/// Where the label of record `id` goes so that no label hides a landmark's symbol: the
+/// landmark's own label stands just above its symbol; any other label that would cover a symbol
+/// moves just below it, or beside it (right, then left) where below leaves the window
+/// (`window`: its width and height) or covers a symbol, or above it (the landmark label's place)
+/// as the last resort; a label covering none stays where it is.
+pub fn set_off_symbols(
+    id: &str,
+    label: LabelBox,
+    symbols: &[Symbol],
+    window: (f32, f32),
+) -> LabelBox {
+    let above = |symbol: &LabelBox| LabelBox {
+        y: symbol.y - label.height - SYMBOL_GAP_PX,
+        ..label
+    };
+    if let Some(own) = symbols.iter().find(|symbol| symbol.id == id) {
+        return above(&own.bounds);
+    }
+    let Some(covered) = symbols.iter().find(|symbol| symbol.bounds.overlaps(&label)) else {
+        return label;
+    };
+    let symbol = covered.bounds;
+    let beside_y = symbol.y + (symbol.height - label.height) / 2.0;
+    let candidates = [
+        LabelBox {
+            y: symbol.y + symbol.height + SYMBOL_GAP_PX,
+            ..label
+        },
+        LabelBox {
+            x: symbol.x + symbol.width + SYMBOL_GAP_PX,
+            y: beside_y,
+            ..label
+        },
+        LabelBox {
+            x: symbol.x - label.width - SYMBOL_GAP_PX,
+            y: beside_y,
+            ..label
+        },
+        above(&symbol),
+    ];
+    let fits = |candidate: &&LabelBox| {
+        candidate.x >= 0.0
+            && candidate.y >= 0.0
+            && candidate.x + candidate.width <= window.0
+            && candidate.y + candidate.height <= window.1
+            && symbols.iter().all(|s| !s.bounds.overlaps(candidate))
+    };
+    candidates.iter().find(fits).copied().unwrap_or(label)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +178,69 @@ mod tests {
             width: 100.0,
             height: 20.0,
         }
+    }
+
+    fn symbol(id: &str, x: f32, y: f32) -> Symbol {
+        Symbol {
+            id: id.to_owned(),
+            bounds: LabelBox {
+                x,
+                y,
+                width: 30.0,
+                height: 16.0,
+            },
+        }
+    }
+
+    #[test]
+    fn a_district_label_moves_off_a_landmark_symbol_and_the_landmark_label_stands_above_it() {
+        let symbols = [symbol("iconic-complex", 200.0, 300.0)];
+        // The district's label sits on the symbol: it moves just below it.
+        let district = set_off_symbols("gate-district", at(170.0, 296.0), &symbols, WINDOW);
+        assert_eq!((district.x, district.y), (170.0, 319.0));
+        assert!(!district.overlaps(&symbols[0].bounds));
+        // Near the window's bottom edge it goes beside the symbol, right or else left.
+        let near_edge =
+            set_off_symbols("gate-district", at(170.0, 296.0), &symbols, (1280.0, 330.0));
+        assert_eq!((near_edge.x, near_edge.y), (233.0, 298.0));
+        let in_a_corner =
+            set_off_symbols("gate-district", at(170.0, 296.0), &symbols, (300.0, 330.0));
+        assert_eq!((in_a_corner.x, in_a_corner.y), (97.0, 298.0));
+        // With no room below nor beside, it takes the place above.
+        let by_the_edge = [symbol("iconic-complex", 60.0, 300.0)];
+        let squeezed = set_off_symbols(
+            "gate-district",
+            at(30.0, 296.0),
+            &by_the_edge,
+            (150.0, 330.0),
+        );
+        assert_eq!(
+            (squeezed.x, squeezed.y),
+            (30.0, 300.0 - 20.0 - SYMBOL_GAP_PX)
+        );
+        // The landmark's own label stands above its symbol, wherever its anchor put it.
+        let own = set_off_symbols("iconic-complex", at(165.0, 290.0), &symbols, WINDOW);
+        assert_eq!((own.x, own.y), (165.0, 277.0));
+        assert!(!own.overlaps(&symbols[0].bounds));
+        // A label clear of every symbol stays where it is.
+        let clear = at(400.0, 100.0);
+        assert_eq!(
+            set_off_symbols("golden-district", clear, &symbols, WINDOW),
+            clear
+        );
+    }
+
+    const WINDOW: (f32, f32) = (1280.0, 720.0);
+
+    #[test]
+    fn a_label_between_two_symbols_goes_where_it_covers_neither() {
+        let symbols = [symbol("a", 200.0, 300.0), symbol("b", 200.0, 318.0)];
+        let moved = set_off_symbols("district", at(170.0, 296.0), &symbols, WINDOW);
+        assert!(
+            symbols.iter().all(|s| !s.bounds.overlaps(&moved)),
+            "{moved:?}"
+        );
+        assert_eq!((moved.x, moved.y), (233.0, 298.0), "beside, below is taken");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Figures about a screenshot that tell a rendered city from a blank or flat canvas.
+//! Figures about a screenshot that tell a rendered city from a blank or flat canvas, and the
+//! pixels of a region of it for tests that look at one spot.
 
 use anyhow::{Context, Result};
 
@@ -15,23 +16,62 @@ pub struct ImageStats {
     pub distinct_colours: usize,
 }
 
-impl ImageStats {
-    /// Decodes a PNG and measures it.
-    pub fn of_png(bytes: &[u8]) -> Result<ImageStats> {
+/// A decoded picture's pixels as RGB, row by row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Picture {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    rgb: Vec<[u8; 3]>,
+}
+
+impl Picture {
+    /// Decodes a PNG (grey, grey with alpha, RGB or RGBA).
+    pub fn of_png(bytes: &[u8]) -> Result<Picture> {
         let mut decoder = png::Decoder::new(bytes);
         decoder.set_transformations(png::Transformations::normalize_to_color8());
         let mut reader = decoder.read_info().context("not a PNG")?;
         let mut pixels = vec![0; reader.output_buffer_size()];
         let frame = reader.next_frame(&mut pixels).context("PNG frame")?;
         let channels = frame.color_type.samples();
-        let pixels = &pixels[..frame.buffer_size()];
+        let rgb = pixels[..frame.buffer_size()]
+            .chunks_exact(channels)
+            .map(|pixel| match channels {
+                1 | 2 => [pixel[0]; 3],
+                _ => [pixel[0], pixel[1], pixel[2]],
+            })
+            .collect();
+        Ok(Picture {
+            width: frame.width,
+            height: frame.height,
+            rgb,
+        })
+    }
+
+    /// How many pixels of the rectangle from `(left, top)` to `(right, bottom)` (exclusive,
+    /// clipped to the picture) are `wanted`.
+    pub fn count_in(
+        &self,
+        (left, top): (u32, u32),
+        (right, bottom): (u32, u32),
+        wanted: impl Fn([u8; 3]) -> bool,
+    ) -> usize {
+        let (right, bottom) = (right.min(self.width), bottom.min(self.height));
+        (top..bottom)
+            .flat_map(|y| (left..right).map(move |x| (x, y)))
+            .filter(|&(x, y)| wanted(self.rgb[(y * self.width + x) as usize]))
+            .count()
+    }
+}
+
+impl ImageStats {
+    /// Decodes a PNG and measures it.
+    pub fn of_png(bytes: &[u8]) -> Result<ImageStats> {
+        let picture = Picture::of_png(bytes)?;
         let mut seen = std::collections::HashSet::new();
-        let mut luminances = Vec::with_capacity(pixels.len() / channels);
-        for pixel in pixels.chunks_exact(channels) {
-            let (r, g, b) = match channels {
-                1 | 2 => (pixel[0], pixel[0], pixel[0]),
-                _ => (pixel[0], pixel[1], pixel[2]),
-            };
+        let mut luminances = Vec::with_capacity(picture.rgb.len());
+        for &[r, g, b] in &picture.rgb {
             let luminance = 0.2126 * f64::from(r) + 0.7152 * f64::from(g) + 0.0722 * f64::from(b);
             luminances.push(luminance);
             seen.insert((r >> 4, g >> 4, b >> 4));
@@ -40,8 +80,8 @@ impl ImageStats {
         let mean = luminances.iter().sum::<f64>() / count;
         let variance = luminances.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / count;
         Ok(ImageStats {
-            width: frame.width,
-            height: frame.height,
+            width: picture.width,
+            height: picture.height,
             luminance_stddev: variance.sqrt(),
             distinct_colours: seen.len(),
         })
@@ -69,6 +109,27 @@ mod tests {
         writer.write_image_data(&data).expect("data");
         drop(writer);
         bytes
+    }
+
+    #[test]
+    fn a_region_counts_only_its_own_pixels_of_the_wanted_colour() {
+        let png = png_of(8, 6, |x, y| {
+            if x >= 4 && y < 3 {
+                [250, 200, 80]
+            } else {
+                [90; 3]
+            }
+        });
+        let picture = Picture::of_png(&png).expect("decode");
+        let gold = |[r, _, b]: [u8; 3]| r > 200 && b < 120;
+        assert_eq!(picture.count_in((0, 0), (8, 6), gold), 12);
+        assert_eq!(picture.count_in((2, 1), (6, 4), gold), 4);
+        assert_eq!(
+            picture.count_in((6, 0), (100, 100), gold),
+            6,
+            "clipped to the picture"
+        );
+        assert_eq!(picture.count_in((0, 3), (8, 6), gold), 0);
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! End-to-end: the 3D city. The landmarks' glTF models load and stand in the world, the
 //! overview and a close-up stay within the draw-call and triangle budgets, and the three views
-//! the README shows render as pictures, not blank or flat canvases.
+//! the README shows render as pictures, not blank or flat canvases; at the overview each
+//! landmark's label stands over its gold symbol, which no label hides.
 
 use alatau_e2e::browser::{BrowserOptions, Page};
 use alatau_e2e::budgets;
-use alatau_e2e::image_stats::ImageStats;
+use alatau_e2e::image_stats::{ImageStats, Picture};
 use alatau_e2e::server::SiteServer;
 use alatau_e2e::{open_ready, output_dir_from_env, site_dir_from_env};
 
@@ -114,5 +115,74 @@ fn the_overview_the_gate_district_and_the_kaist_campus_render() {
             "{name}: {:#?}",
             page.console_errors()
         );
+    }
+}
+
+/// The screen boxes of the map labels shown, by record id: `[id, left, top, width, height]`.
+const SHOWN_LABELS: &str = r#"[...document.querySelectorAll('#labels .map-label:not([hidden])')]
+  .map(label => { const r = label.getBoundingClientRect();
+                  return [label.dataset.record, r.left, r.top, r.width, r.height]; })"#;
+
+/// The halo's gold, as the haze leaves it from afar (about 200, 170, 105 at 50 km): a warm
+/// yellow, unlike the sand (red over blue by about 40), the blocks, the green and the labels.
+fn is_halo_gold([r, g, b]: [u8; 3]) -> bool {
+    let (r, g, b) = (i32::from(r), i32::from(g), i32::from(b));
+    r >= 170 && r - b >= 70 && (b + 30..=r - 10).contains(&g)
+}
+
+#[test]
+fn at_the_overview_each_landmark_label_stands_over_its_gold_symbol() {
+    let server = SiteServer::start(&site_dir_from_env(), "127.0.0.1", 0).expect("serve");
+    let options = BrowserOptions {
+        size: (1280, 720),
+        ..BrowserOptions::default()
+    };
+    let page = open_ready(&server, "", &options);
+    let frame = page.state().expect("state")["frame"].as_u64().unwrap_or(0);
+    page.wait_for(
+        &format!("window.alatau.state().frame > {}", frame + 2),
+        std::time::Duration::from_secs(60),
+    )
+    .expect("frames keep coming");
+    let labels = page.eval(SHOWN_LABELS).expect("labels");
+    let png = page.screenshot().expect("screenshot");
+    std::fs::write(output_dir_from_env().join("city-overview-1280.png"), &png).expect("save");
+    let picture = Picture::of_png(&png).expect("decode");
+    let boxes: Vec<(String, [f64; 4])> = labels
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|label| {
+            let id = label[0].as_str()?.to_owned();
+            let at = [1, 2, 3, 4].map(|k| label[k].as_f64().unwrap_or(f64::NAN));
+            Some((id, at))
+        })
+        .collect();
+    for landmark in ["iconic-complex", "kaist-kazakhstan"] {
+        let (_, [left, top, width, height]) = boxes
+            .iter()
+            .find(|(id, _)| id == landmark)
+            .unwrap_or_else(|| panic!("{landmark}'s label shows at the overview: {labels}"));
+        // Its symbol lies just under the label, round the label's middle.
+        let middle = left + width / 2.0;
+        let under = (top + height) as u32;
+        let gold = picture.count_in(
+            ((middle - 20.0) as u32, under),
+            ((middle + 20.0) as u32, under + 24),
+            is_halo_gold,
+        );
+        assert!(
+            gold >= 20,
+            "{landmark}: {gold} gold pixels under its label at {left},{top} (see city-overview-1280.png)"
+        );
+        // And no label (its own aside) lies over that spot.
+        let spot = [middle - 10.0, top + height + 3.0, 20.0, 12.0];
+        for (id, [x, y, w, h]) in &boxes {
+            let apart = x + w <= spot[0]
+                || spot[0] + spot[2] <= *x
+                || y + h <= spot[1]
+                || spot[1] + spot[3] <= *y;
+            assert!(apart, "{id}'s label covers {landmark}'s symbol: {labels}");
+        }
     }
 }
