@@ -4,11 +4,12 @@
 //! feature folder. Input of every kind becomes an [`state::Intent`]; one system applies intents to
 //! the visitor's choices and sends camera commands; the scene, camera and the page only render
 //! what was chosen. The folders are layered, each using only those beneath it: `model`, then
-//! [`world`], then [`scene`] and [`camera`], then [`state`], then [`selection`], then [`tour`],
+//! [`world`], then [`scene`] and [`camera`], then [`state`], then [`picking`] and [`selection`], then [`tour`],
 //! then [`kiosk`], then `web`.
 
 pub mod camera;
 pub mod kiosk;
+pub mod picking;
 pub mod scene;
 pub mod selection;
 pub mod state;

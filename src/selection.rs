@@ -1,20 +1,22 @@
 //! Choosing a record in the 3D view: a click or tap on a landmark, a district or a cluster zone
-//! selects it (a long press or a drag does not), Escape clears the selection, and a marker
-//! shows what is selected: a ring round it and, for a project, a beam above it. A pointer that
-//! hovers over a record gets a thin white ring round it first.
+//! selects it (a long press, a drag or a pinch does not), Escape clears the selection, and a
+//! marker shows what is selected: a ring round it and, for a project, a beam above it. A mouse
+//! that hovers over a record gets a thin white ring round it first. What is under the pointer
+//! comes from [`crate::picking`].
 
 use std::time::Duration;
 
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
-use bevy::picking::mesh_picking::{MeshPickingPlugin, MeshPickingSettings};
+use bevy::platform::collections::HashMap;
 use bevy::prelude::*;
+use bevy::window::{CursorLeft, PrimaryWindow};
 
 use crate::AppSystems;
 use crate::model::record_view::focus;
 use crate::model::snapshot::Record;
+use crate::picking::RecordPicker;
 use crate::scene::mesh_builder::MeshBuilder;
 use crate::state::Intent;
-use crate::world::RecordId;
 use crate::world::choices::Selection;
 use crate::world::data::CityData;
 use crate::world::ground::Ground;
@@ -22,32 +24,25 @@ use crate::world::phase::{DirectInput, data_is_in};
 
 /// A press longer than this is a drag or a look-around, not a click.
 const LONGEST_CLICK: Duration = Duration::from_millis(400);
+/// A pointer that moves farther than this between press and release drags, not clicks
+/// (logical pixels).
+const CLICK_SLOP_PX: f32 = 8.0;
 /// Colour of the selection marker.
 const MARKER: Color = Color::srgb(0.95, 0.66, 0.15);
 /// Colour of the hover ring.
 const HOVER: Color = Color::WHITE;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_plugins(MeshPickingPlugin)
-        // Only what carries `Pickable` (records) is ray-cast: not the terrain, sky or massing.
-        .insert_resource(MeshPickingSettings {
-            require_markers: true,
-            ..default()
-        })
-        .init_resource::<Hovered>()
-        .add_observer(select_clicked_record)
-        .add_observer(note_hover_start)
-        .add_observer(note_hover_end)
-        .add_systems(
-            Update,
-            (
-                make_records_pickable,
-                clear_selection_on_escape.in_set(DirectInput),
-                (show_selection_marker, show_hover_ring)
-                    .run_if(data_is_in)
-                    .in_set(AppSystems::Render),
-            ),
-        );
+    app.init_resource::<Hovered>().add_systems(
+        Update,
+        (
+            (hover_under_mouse, select_clicked_record).in_set(DirectInput),
+            clear_selection_on_escape.in_set(DirectInput),
+            (show_selection_marker, show_hover_ring)
+                .run_if(data_is_in)
+                .in_set(AppSystems::Render),
+        ),
+    );
 }
 
 /// The selection marker.
@@ -62,61 +57,115 @@ struct HoverRing;
 #[derive(Resource, Debug, Default, PartialEq, Eq)]
 pub struct Hovered(pub Option<String>);
 
-fn note_hover_start(
-    mut over: On<Pointer<Over>>,
-    records: Query<&RecordId>,
+/// The record under the mouse, found again when it moves with no button down (a drag orbits
+/// the camera; it hovers nothing) and forgotten when it leaves the view.
+fn hover_under_mouse(
+    mut moves: MessageReader<CursorMoved>,
+    mut leaves: MessageReader<CursorLeft>,
+    buttons: Res<ButtonInput<MouseButton>>,
+    picker: RecordPicker,
     mut hovered: ResMut<Hovered>,
 ) {
-    let Ok(record) = records.get(over.entity) else {
+    let left = leaves.read().count() > 0;
+    let Some(moved) = moves.read().last() else {
+        if left {
+            hovered.set_if_neq(Hovered(None));
+        }
         return;
     };
-    over.propagate(false);
-    if hovered.0.as_deref() != Some(record.0.as_str()) {
-        hovered.0 = Some(record.0.clone());
-    }
-}
-
-fn note_hover_end(
-    mut out: On<Pointer<Out>>,
-    records: Query<&RecordId>,
-    mut hovered: ResMut<Hovered>,
-) {
-    let Ok(record) = records.get(out.entity) else {
+    if buttons.get_pressed().next().is_some() {
         return;
-    };
-    out.propagate(false);
-    if hovered.0.as_deref() == Some(record.0.as_str()) {
-        hovered.0 = None;
+    }
+    hovered.set_if_neq(Hovered(picker.record_at(moved.position)));
+}
+
+/// Where and when a pointer went down (time and frame), and whether it may still click (a
+/// second finger on the glass makes a pinch of it).
+#[derive(Clone, Copy, Debug)]
+struct Press {
+    at: Vec2,
+    since: Duration,
+    frame: u64,
+    may_click: bool,
+}
+
+impl Press {
+    /// Whether a release at `at` clicks: in place, and short; a release in the frame after the
+    /// press is short however long that frame took (a slow kiosk PC still clicks).
+    fn clicks(&self, at: Vec2, now: Duration, frame: u64) -> bool {
+        let short = now.saturating_sub(self.since) <= LONGEST_CLICK || frame <= self.frame + 1;
+        self.may_click && short && self.at.distance(at) <= CLICK_SLOP_PX
     }
 }
 
-fn make_records_pickable(mut commands: Commands, added: Query<Entity, Added<RecordId>>) {
-    for entity in &added {
-        commands.entity(entity).insert(Pickable::default());
-    }
+/// The presses under way: the left mouse button's and each finger's.
+#[derive(Default)]
+struct Presses {
+    mouse: Option<Press>,
+    fingers: HashMap<u64, Press>,
 }
 
-/// A click bubbles up from the mesh hit (a glTF part, a zone) to the first entity that names a
-/// record.
+/// A short press and release in place, of the left button or of one finger, selects the record
+/// under it.
 fn select_clicked_record(
-    mut click: On<Pointer<Click>>,
-    records: Query<&RecordId>,
-    mode: Option<Res<State<crate::world::phase::AppMode>>>,
+    buttons: Res<ButtonInput<MouseButton>>,
+    touches: Res<Touches>,
+    windows: Query<&Window, With<PrimaryWindow>>,
+    time: Res<Time<Real>>,
+    picker: RecordPicker,
+    (mut presses, mut frame): (Local<Presses>, Local<u64>),
     mut intents: MessageWriter<Intent>,
 ) {
-    let Ok(record) = records.get(click.entity) else {
+    *frame += 1;
+    let (now, frame) = (time.elapsed(), *frame);
+    let cursor = windows.single().ok().and_then(Window::cursor_position);
+    let mut clicked_at = None;
+    if buttons.just_pressed(MouseButton::Left) {
+        presses.mouse = cursor.map(|at| Press {
+            at,
+            since: now,
+            frame,
+            may_click: true,
+        });
+    }
+    if buttons.just_released(MouseButton::Left)
+        && let (Some(press), Some(at)) = (presses.mouse.take(), cursor)
+        && press.clicks(at, now, frame)
+    {
+        clicked_at = Some(at);
+    }
+    for touch in touches.iter_just_pressed() {
+        presses.fingers.insert(
+            touch.id(),
+            Press {
+                at: touch.start_position(),
+                since: now,
+                frame,
+                may_click: true,
+            },
+        );
+    }
+    if presses.fingers.len() > 1 {
+        presses
+            .fingers
+            .values_mut()
+            .for_each(|press| press.may_click = false);
+    }
+    for touch in touches.iter_just_released() {
+        if let Some(press) = presses.fingers.remove(&touch.id())
+            && press.clicks(touch.position(), now, frame)
+        {
+            clicked_at = Some(touch.position());
+        }
+    }
+    for touch in touches.iter_just_canceled() {
+        presses.fingers.remove(&touch.id());
+    }
+    let Some(id) = clicked_at.and_then(|at| picker.record_at(at)) else {
         return;
     };
-    click.propagate(false);
-    // A touch that wakes a kiosk's attract loop presses nothing (direct input is off there).
-    if !crate::world::phase::direct_input_is_on(mode) {
-        return;
-    }
-    if click.button != PointerButton::Primary || click.duration > LONGEST_CLICK {
-        return;
-    }
     intents.write(Intent::Select {
-        id: Some(record.0.clone()),
+        id: Some(id),
         fly: false,
     });
 }

@@ -150,8 +150,6 @@ fn spawn_camera(mut commands: Commands) {
         // Four taps per shadow lookup: the default Gaussian filter's many taps cost too much on
         // software renderers (kiosks without a GPU, CI).
         bevy::light::ShadowFilteringMethod::Hardware2x2,
-        // Picking ray-casts from this camera only.
-        bevy::picking::mesh_picking::MeshPickingCamera,
     ));
 }
 

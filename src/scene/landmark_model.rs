@@ -120,7 +120,8 @@ fn add_parts(model: Model, load_context: &mut LoadContext<'_>) -> LandmarkModel 
 }
 
 fn part_mesh(part: ModelPart) -> Mesh {
-    // Kept in the main world too: the run-time check measures it and picking casts rays at it.
+    // Kept in the main world too: the run-time check measures it, and picking casts rays at the
+    // bounds Bevy computes from it.
     let mut mesh = Mesh::new(
         PrimitiveTopology::TriangleList,
         RenderAssetUsages::default(),

@@ -22,6 +22,7 @@ use crate::model::massing::{Building, BuildingKind, plan};
 use crate::world::data::CityData;
 use crate::world::ground::{Ground, OnGround, ground_is_new};
 use crate::world::phase::data_is_in;
+use crate::world::pick_outline::PickOutline;
 use crate::world::{RecordId, palette};
 
 /// Beyond this distance from the camera a group's buildings are smaller than a pixel: its
@@ -204,6 +205,9 @@ fn spawn_massing(
                 OnGround,
             ));
             if !town {
+                if let Some(outline) = PickOutline::of_area(&data, group) {
+                    entity.insert(outline);
+                }
                 entity.insert((
                     RecordId(group.to_owned()),
                     Dimmable {

@@ -14,6 +14,7 @@ use crate::model::validate::footprint_local;
 use crate::world::data::CityData;
 use crate::world::ground::{Ground, OnGround, ground_is_new};
 use crate::world::phase::data_is_in;
+use crate::world::pick_outline::PickOutline;
 use crate::world::{RecordId, palette};
 
 /// Height of district areas above the terrain, metres.
@@ -142,6 +143,10 @@ fn spawn_zones(
                 .spawn((
                     Name::new(format!("District {}", district.id)),
                     RecordId(district.id.clone()),
+                    PickOutline {
+                        outline,
+                        on_top: false,
+                    },
                     Mesh3d(meshes.add(builder.build())),
                     MeshMaterial3d(material.clone()),
                     NotShadowCaster,
@@ -172,6 +177,10 @@ fn spawn_zones(
                 .spawn((
                     Name::new(format!("Cluster zone {}", cluster.id)),
                     RecordId(cluster.id.clone()),
+                    PickOutline {
+                        outline,
+                        on_top: true,
+                    },
                     Mesh3d(meshes.add(builder.build())),
                     MeshMaterial3d(material.clone()),
                     NotShadowCaster,

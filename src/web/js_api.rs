@@ -179,6 +179,7 @@ struct SceneView<'w, 's> {
         ),
     >,
     refused: Res<'w, LandmarkProblems>,
+    hovered: Option<Res<'w, crate::selection::Hovered>>,
 }
 
 impl SceneView<'_, '_> {
@@ -212,6 +213,7 @@ impl SceneView<'_, '_> {
             "buildings": self.massing.as_ref().map_or(0, |stats| stats.buildings),
             "plots": self.massing.as_ref().map_or(0, |stats| stats.plots),
             "trees": self.massing.as_ref().map_or(0, |stats| stats.trees),
+            "hovered": self.hovered.as_ref().and_then(|hovered| hovered.0.clone()),
         })
     }
 

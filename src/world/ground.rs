@@ -69,4 +69,77 @@ impl Ground {
     pub fn point(&self, x: f32, z: f32) -> Vec3 {
         Vec3::new(x, self.height(x, z), z)
     }
+
+    /// Where a ray from `origin` along `direction` (of unit length) first meets the ground
+    /// within `reach` metres: its distance along the ray. Marches in steps of the height over
+    /// the ground (safe for the gentle slopes of this plain), then halves the last step.
+    pub fn ray_hit(&self, origin: Vec3, direction: Vec3, reach: f32) -> Option<f32> {
+        const CLOSE_ENOUGH_M: f32 = 0.5;
+        const SMALLEST_STEP_M: f32 = 5.0;
+        let gap = |t: f32| {
+            let p = origin + direction * t;
+            p.y - self.height(p.x, p.z)
+        };
+        if gap(0.0) <= 0.0 {
+            return Some(0.0);
+        }
+        let (mut above, mut t) = (0.0, 0.0);
+        for _ in 0..2_000 {
+            let height_over = gap(t);
+            if height_over <= 0.0 {
+                // Between `above` and `t`: halve until close enough.
+                let mut below = t;
+                while below - above > CLOSE_ENOUGH_M {
+                    let middle = (above + below) / 2.0;
+                    if gap(middle) > 0.0 {
+                        above = middle;
+                    } else {
+                        below = middle;
+                    }
+                }
+                return Some(below);
+            }
+            if t >= reach {
+                return None;
+            }
+            above = t;
+            t = (t + (height_over * 0.8).max(SMALLEST_STEP_M)).min(reach);
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ground() -> Ground {
+        Ground::sample(Arc::new(Landscape::new()), 1.0, 0)
+    }
+
+    #[test]
+    fn a_ray_down_at_the_ground_meets_it_where_the_ground_is() {
+        let ground = ground();
+        let below = ground.point(-9_400.0, 27_000.0);
+        // Straight down from 5 km over it, and slanting in from 40 km away.
+        let from_above = below + Vec3::Y * 5_000.0;
+        let t = ground
+            .ray_hit(from_above, Vec3::NEG_Y, 100_000.0)
+            .expect("a hit");
+        assert!((from_above + Vec3::NEG_Y * t).distance(below) < 1.0, "{t}");
+        let eye = below + Vec3::new(30_000.0, 25_000.0, 10_000.0);
+        let direction = (below - eye).normalize();
+        let t = ground.ray_hit(eye, direction, 200_000.0).expect("a hit");
+        let hit = eye + direction * t;
+        assert!(hit.distance(below) < 5.0, "{hit} for {below}");
+    }
+
+    #[test]
+    fn a_ray_up_or_out_of_reach_meets_nothing() {
+        let ground = ground();
+        let eye = ground.point(0.0, 0.0) + Vec3::Y * 1_000.0;
+        assert_eq!(ground.ray_hit(eye, Vec3::Y, 100_000.0), None);
+        let slanting = Vec3::new(1.0, -0.01, 0.0).normalize();
+        assert_eq!(ground.ray_hit(eye, slanting, 2_000.0), None, "beyond reach");
+    }
 }

@@ -9,6 +9,7 @@ pub mod ground;
 pub mod model_checks;
 pub mod palette;
 pub mod phase;
+pub mod pick_outline;
 pub mod tours;
 
 use bevy::prelude::*;

@@ -153,7 +153,7 @@ fn wasm_sizes(wasm: &Path) -> Result<(usize, usize)> {
 }
 
 /// Runs wasm-opt on `wasm` in place. The result is cached by the input's hash in the build
-/// cache, because wasm-opt from npm takes about 15 minutes on this machine.
+/// cache: a build whose wasm did not change (a change to the page or the data) skips it.
 fn optimise_wasm(wasm: &Path) -> Result<()> {
     let input = fs::read(wasm)?;
     let key: String = Sha256::digest(&input)
@@ -174,7 +174,7 @@ fn optimise_wasm(wasm: &Path) -> Result<()> {
         &paths::root(),
         &wasm_opt.display().to_string(),
         &[
-            "-Os",
+            "-Oz",
             "--enable-bulk-memory",
             "--enable-nontrapping-float-to-int",
             "--enable-sign-ext",

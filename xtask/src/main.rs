@@ -29,7 +29,7 @@ cargo xtask <command>
                                  the release site in dist/ (optimised, hashed, precompressed);
                                  fails, naming the largest files, when it is over its size
                                  budget (2.5 MB brotli) unless --over-budget;
-                                 wasm-opt (npm binaryen) takes ~15 min here, skip it to iterate;
+                                 wasm-opt (native, built once) takes ~2 min, skip it to iterate;
                                  --dev packages the development build instead, in a minute, into
                                  target/site-packaged (what the nginx test serves)
   shoot URL OUT.png [--size WxH] a screenshot of a running app, once the city is on screen

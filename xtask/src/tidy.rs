@@ -140,11 +140,12 @@ mod tests {
     }
 
     /// The app's folders from the bottom up: a folder may use only folders of a lower rank.
-    const LAYERS: [(&str, u8); 8] = [
+    const LAYERS: [(&str, u8); 9] = [
         ("world", 1),
         ("scene", 2),
         ("camera", 2),
         ("state", 3),
+        ("picking", 3),
         ("selection", 4),
         ("tour", 5),
         ("kiosk", 6),

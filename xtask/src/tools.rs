@@ -1,5 +1,5 @@
 //! Installing what the commands need on a fresh machine: the wasm32 target, Debian's Chromium,
-//! and a current wasm-opt from npm's `binaryen`.
+//! and a native wasm-opt built once from the `wasm-opt` crate (binaryen's C++ sources).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -8,8 +8,10 @@ use anyhow::{Context, Result, bail};
 
 use crate::{cmd, paths};
 
-/// The binaryen release whose wasm-opt keeps Bevy's externref table intact (Debian's 108 breaks it).
-const BINARYEN_VERSION: &str = "132.0.0";
+/// The `wasm-opt` crate, binaryen 116 built from its C++ sources: native, so it optimises the
+/// release wasm in about two minutes where binaryen.js under Node took fifteen; it keeps Bevy's
+/// externref table intact (Debian's binaryen 108 breaks it).
+const WASM_OPT_CRATE_VERSION: &str = "0.116.1";
 
 /// Adds the wasm32 target with rustup when it is missing.
 pub fn ensure_wasm_target() -> Result<()> {
@@ -180,13 +182,40 @@ fn npm_package(package: &str, version: &str, needed_for: &str) -> Result<PathBuf
     Ok(modules)
 }
 
-/// A current wasm-opt, installed from npm into the build cache on first use.
+/// A native wasm-opt, built by `cargo install` into the build cache on first use (about ten
+/// minutes on two cores, once; `cargo xtask test` never needs it).
 pub fn wasm_opt() -> Result<PathBuf> {
-    let modules = npm_package("binaryen", BINARYEN_VERSION, "wasm-opt")?;
-    let bin = modules.join(".bin/wasm-opt");
-    if !bin.is_file() {
-        bail!("npm installed binaryen but {} is missing", bin.display());
+    let root = paths::target_dir()
+        .join("tools")
+        .join(format!("wasm-opt-{WASM_OPT_CRATE_VERSION}"));
+    let bin = root.join("bin").join("wasm-opt");
+    if bin.is_file() {
+        return Ok(bin);
     }
+    eprintln!("wasm-opt: building binaryen from source once (about ten minutes here)");
+    let root_arg = root.display().to_string();
+    let build_dir = paths::target_dir().join("tools").join("wasm-opt-build");
+    let build_arg = build_dir.display().to_string();
+    cmd::run(
+        &paths::root(),
+        "cargo",
+        &[
+            "install",
+            "wasm-opt",
+            "--version",
+            &format!("={WASM_OPT_CRATE_VERSION}"),
+            "--root",
+            &root_arg,
+            "--target-dir",
+            &build_arg,
+        ],
+        &[],
+    )
+    .context("building wasm-opt (the `wasm-opt` crate needs a C++ compiler: Debian's g++)")?;
+    if !bin.is_file() {
+        bail!("cargo installed wasm-opt but {} is missing", bin.display());
+    }
+    let _ = std::fs::remove_dir_all(&build_dir);
     Ok(bin)
 }
 

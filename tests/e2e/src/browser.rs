@@ -458,12 +458,15 @@ impl Page {
         Ok(())
     }
 
-    /// Drags with the left mouse button from `from` to `to` (CSS pixels) in a few real moves.
-    pub fn drag(&self, from: (f64, f64), to: (f64, f64)) -> Result<()> {
-        use headless_chrome::protocol::cdp::Input::{
-            DispatchMouseEvent, DispatchMouseEventTypeOption as Kind, MouseButton,
-        };
-        let event = |kind: Kind, (x, y): (f64, f64), pressed: bool| DispatchMouseEvent {
+    /// One mouse event at `(x, y)` (CSS pixels), with the left button down or up.
+    fn mouse(
+        &self,
+        kind: headless_chrome::protocol::cdp::Input::DispatchMouseEventTypeOption,
+        (x, y): (f64, f64),
+        pressed: bool,
+    ) -> Result<()> {
+        use headless_chrome::protocol::cdp::Input::{DispatchMouseEvent, MouseButton};
+        self.tab.call_method(DispatchMouseEvent {
             Type: kind,
             x,
             y,
@@ -480,19 +483,36 @@ impl Page {
             delta_x: None,
             delta_y: None,
             pointer_Type: None,
-        };
-        self.tab.call_method(event(Kind::MouseMoved, from, false))?;
-        self.tab
-            .call_method(event(Kind::MousePressed, from, true))?;
+        })?;
+        Ok(())
+    }
+
+    /// Drags with the left mouse button from `from` to `to` (CSS pixels) in a few real moves.
+    pub fn drag(&self, from: (f64, f64), to: (f64, f64)) -> Result<()> {
+        use headless_chrome::protocol::cdp::Input::DispatchMouseEventTypeOption as Kind;
+        self.mouse(Kind::MouseMoved, from, false)?;
+        self.mouse(Kind::MousePressed, from, true)?;
         for step in 1..=5 {
             let t = f64::from(step) / 5.0;
             let at = (from.0 + (to.0 - from.0) * t, from.1 + (to.1 - from.1) * t);
-            self.tab.call_method(event(Kind::MouseMoved, at, true))?;
+            self.mouse(Kind::MouseMoved, at, true)?;
             std::thread::sleep(Duration::from_millis(50));
         }
-        self.tab
-            .call_method(event(Kind::MouseReleased, to, false))?;
-        Ok(())
+        self.mouse(Kind::MouseReleased, to, false)
+    }
+
+    /// Moves the mouse to `at` and clicks there with the left button (CSS pixels).
+    pub fn click(&self, at: (f64, f64)) -> Result<()> {
+        use headless_chrome::protocol::cdp::Input::DispatchMouseEventTypeOption as Kind;
+        self.mouse(Kind::MouseMoved, at, false)?;
+        self.mouse(Kind::MousePressed, at, true)?;
+        self.mouse(Kind::MouseReleased, at, false)
+    }
+
+    /// Moves the mouse to `at` with no button down (CSS pixels).
+    pub fn hover(&self, at: (f64, f64)) -> Result<()> {
+        use headless_chrome::protocol::cdp::Input::DispatchMouseEventTypeOption as Kind;
+        self.mouse(Kind::MouseMoved, at, false)
     }
 
     /// `window.alatau.state()`.
