@@ -79,21 +79,32 @@ fn hover_under_mouse(
     hovered.set_if_neq(Hovered(picker.record_at(moved.position)));
 }
 
-/// Where and when a pointer went down (time and frame), and whether it may still click (a
-/// second finger on the glass makes a pinch of it).
+/// Where and when a pointer went down, the longest frame since, and whether it may still
+/// click (a second finger on the glass makes a pinch of it).
 #[derive(Clone, Copy, Debug)]
 struct Press {
     at: Vec2,
     since: Duration,
-    frame: u64,
+    longest_frame: Duration,
     may_click: bool,
 }
 
 impl Press {
-    /// Whether a release at `at` clicks: in place, and short; a release in the frame after the
-    /// press is short however long that frame took (a slow kiosk PC still clicks).
-    fn clicks(&self, at: Vec2, now: Duration, frame: u64) -> bool {
-        let short = now.saturating_sub(self.since) <= LONGEST_CLICK || frame <= self.frame + 1;
+    fn new(at: Vec2, since: Duration) -> Press {
+        Press {
+            at,
+            since,
+            longest_frame: Duration::ZERO,
+            may_click: true,
+        }
+    }
+
+    /// Whether a release at `at` clicks: in place, and short. The app sees a press and its
+    /// release only at the frames after them, so each may lie up to a frame off: a press is
+    /// short when it lasted at most [`LONGEST_CLICK`] and two of its longest frames (on a
+    /// slow kiosk PC, or a browser that hands a tap's end over a frame after its start).
+    fn clicks(&self, at: Vec2, now: Duration) -> bool {
+        let short = now.saturating_sub(self.since) <= LONGEST_CLICK + self.longest_frame * 2;
         self.may_click && short && self.at.distance(at) <= CLICK_SLOP_PX
     }
 }
@@ -113,37 +124,29 @@ fn select_clicked_record(
     windows: Query<&Window, With<PrimaryWindow>>,
     time: Res<Time<Real>>,
     picker: RecordPicker,
-    (mut presses, mut frame): (Local<Presses>, Local<u64>),
+    mut presses: Local<Presses>,
     mut intents: MessageWriter<Intent>,
 ) {
-    *frame += 1;
-    let (now, frame) = (time.elapsed(), *frame);
+    let (now, frame) = (time.elapsed(), time.delta());
+    let Presses { mouse, fingers } = &mut *presses;
+    for press in mouse.iter_mut().chain(fingers.values_mut()) {
+        press.longest_frame = press.longest_frame.max(frame);
+    }
     let cursor = windows.single().ok().and_then(Window::cursor_position);
     let mut clicked_at = None;
     if buttons.just_pressed(MouseButton::Left) {
-        presses.mouse = cursor.map(|at| Press {
-            at,
-            since: now,
-            frame,
-            may_click: true,
-        });
+        presses.mouse = cursor.map(|at| Press::new(at, now));
     }
     if buttons.just_released(MouseButton::Left)
         && let (Some(press), Some(at)) = (presses.mouse.take(), cursor)
-        && press.clicks(at, now, frame)
+        && press.clicks(at, now)
     {
         clicked_at = Some(at);
     }
     for touch in touches.iter_just_pressed() {
-        presses.fingers.insert(
-            touch.id(),
-            Press {
-                at: touch.start_position(),
-                since: now,
-                frame,
-                may_click: true,
-            },
-        );
+        presses
+            .fingers
+            .insert(touch.id(), Press::new(touch.start_position(), now));
     }
     if presses.fingers.len() > 1 {
         presses
@@ -153,7 +156,7 @@ fn select_clicked_record(
     }
     for touch in touches.iter_just_released() {
         if let Some(press) = presses.fingers.remove(&touch.id())
-            && press.clicks(touch.position(), now, frame)
+            && press.clicks(touch.position(), now)
         {
             clicked_at = Some(touch.position());
         }
@@ -385,6 +388,42 @@ mod tests {
         app.insert_resource(Hovered(None));
         app.update();
         assert_eq!(count::<HoverRing>(&mut app), 0);
+    }
+
+    #[test]
+    fn a_press_clicks_when_short_and_in_place_with_slow_frames_allowed_for() {
+        let ms = Duration::from_millis;
+        let press = Press::new(Vec2::new(100.0, 100.0), ms(1_000));
+        assert!(
+            press.clicks(Vec2::new(103.0, 98.0), ms(1_300)),
+            "short, in place"
+        );
+        assert!(
+            !press.clicks(Vec2::new(130.0, 100.0), ms(1_300)),
+            "moved: a drag"
+        );
+        assert!(
+            !press.clicks(Vec2::new(100.0, 100.0), ms(1_600)),
+            "held: a long press"
+        );
+        // At 2 frames a second the same press spans frames of 500 ms: a tap still clicks.
+        let slow = Press {
+            longest_frame: ms(500),
+            ..press
+        };
+        assert!(slow.clicks(Vec2::new(100.0, 100.0), ms(2_300)));
+        assert!(
+            !slow.clicks(Vec2::new(100.0, 100.0), ms(2_500)),
+            "beyond two frames"
+        );
+        let pinched = Press {
+            may_click: false,
+            ..press
+        };
+        assert!(
+            !pinched.clicks(Vec2::new(100.0, 100.0), ms(1_100)),
+            "a pinch's finger"
+        );
     }
 
     #[test]
