@@ -49,6 +49,16 @@ fn middle(page: &Page) -> (f64, f64) {
     at
 }
 
+/// Moves the mouse to `at` and waits until the app names `id` as the record under it.
+fn hover_names(page: &Page, at: (f64, f64), id: &str) {
+    page.hover(at).expect("hover");
+    page.wait_for(
+        &format!("window.alatau.state().scene.hovered === '{id}'"),
+        WAIT,
+    )
+    .unwrap_or_else(|error| panic!("hovering names {id}: {error}; {:?}", page.state()));
+}
+
 fn wait_selected(page: &Page, id: &str) {
     page.wait_for(&format!("window.alatau.state().selection === '{id}'"), WAIT)
         .unwrap_or_else(|error| panic!("{id} is selected: {error}; {:?}", page.state()));
@@ -92,12 +102,7 @@ fn the_mouse_and_a_finger_pick_the_record_under_them_and_a_drag_picks_nothing() 
 
     fly_to(&page, "iconic-complex");
     let at = middle(&page);
-    page.hover(at).expect("hover");
-    page.wait_for(
-        "window.alatau.state().scene.hovered === 'iconic-complex'",
-        WAIT,
-    )
-    .unwrap_or_else(|error| panic!("hovering names the landmark: {error}; {:?}", page.state()));
+    hover_names(&page, at, "iconic-complex");
     page.click(at).expect("click");
     wait_selected(&page, "iconic-complex");
 
@@ -115,12 +120,7 @@ fn the_mouse_and_a_finger_pick_the_record_under_them_and_a_drag_picks_nothing() 
     // renderer draws about one or two frames a second here).
     fly_to(&page, "cluster-logistics");
     let at = middle(&page);
-    page.hover(at).expect("hover");
-    page.wait_for(
-        "window.alatau.state().scene.hovered === 'cluster-logistics'",
-        WAIT,
-    )
-    .unwrap_or_else(|error| panic!("hovering names the zone: {error}; {:?}", page.state()));
+    hover_names(&page, at, "cluster-logistics");
     page.tap(at.0, at.1, Duration::from_millis(6_000))
         .expect("long press");
     assert_eq!(
