@@ -356,6 +356,12 @@ function withProgress(response, expectedBytes) {
 
 async function start() {
   localizeBootText();
+  const wasmUrl = new URL(body.dataset.wasm, document.baseURI);
+  const jsUrl = new URL(body.dataset.wasmJs, document.baseURI);
+  // The downloads start first: they go on while the WebGL 2 check below creates its
+  // throwaway context (tens of milliseconds with a software renderer).
+  const loading = Promise.all([import(jsUrl.href), fetch(wasmUrl)]);
+  loading.catch(() => {});
   if (!presenting && !hasWebGl2()) {
     // The data view: the app runs without a renderer and fills the panels and the table.
     document.documentElement.classList.add("data-view");
@@ -363,10 +369,8 @@ async function start() {
     $("fallback").hidden = false;
     rejectReady(new Error("WebGL 2 is not available"));
   }
-  const wasmUrl = new URL(body.dataset.wasm, document.baseURI);
-  const jsUrl = new URL(body.dataset.wasmJs, document.baseURI);
   try {
-    const [bindings, response] = await Promise.all([import(jsUrl.href), fetch(wasmUrl)]);
+    const [bindings, response] = await loading;
     if (!response.ok) throw new Error(`${wasmUrl.pathname}: HTTP ${response.status}`);
     // The raw size comes from the page (a compressed transfer's Content-Length is smaller).
     const expected = Number(body.dataset.wasmBytes) || Number(response.headers.get("content-length")) || 0;

@@ -10,6 +10,7 @@ use bevy::prelude::*;
 
 use super::landmark_model::LandmarkModelRoot;
 use super::landmarks::{Landmark, LandmarkShown};
+use super::mesh_builder::with_city_vertex_layout;
 use super::phasing::ShownLook;
 use crate::model::landmark_check::{
     ModelProblem, check_model, published_height_m, stand_in_height_m,
@@ -163,7 +164,9 @@ fn refuse(
                 project: project.to_owned(),
             },
             RecordId(project.to_owned()),
-            Mesh3d(meshes.add(Cuboid::new(STAND_IN_SIDE_M, height, STAND_IN_SIDE_M))),
+            Mesh3d(meshes.add(with_city_vertex_layout(
+                Cuboid::new(STAND_IN_SIDE_M, height, STAND_IN_SIDE_M).into(),
+            ))),
             MeshMaterial3d(materials.add(StandardMaterial {
                 base_color: palette::GLASS,
                 perceptual_roughness: 0.8,

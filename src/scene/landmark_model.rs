@@ -9,6 +9,7 @@ use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use bevy::render::render_resource::Face;
 
+use super::mesh_builder::with_city_vertex_layout;
 use crate::model::glb::{Model, ModelPart, read_glb};
 
 pub(super) fn plugin(app: &mut App) {
@@ -132,7 +133,7 @@ fn part_mesh(part: ModelPart) -> Mesh {
     if let Some(colours) = part.colours {
         mesh.insert_attribute(Mesh::ATTRIBUTE_COLOR, colours);
     }
-    mesh
+    with_city_vertex_layout(mesh)
 }
 
 fn part_material(part: &ModelPart) -> StandardMaterial {

@@ -9,10 +9,10 @@ use super::landmark_model::{LandmarkModel, LandmarkModelRoot, spawn_parts};
 use super::zones::CLUSTER_LIFT_M;
 use crate::model::geo::{LatLon, Local, to_local};
 use crate::model::geography::{A3_HIGHWAY, local};
-use crate::world::RecordId;
 use crate::world::data::CityData;
 use crate::world::ground::{Ground, ground_is_new};
 use crate::world::phase::{AppPhase, LoadStep};
+use crate::world::{RecordId, load_before_first_frame};
 
 /// Which project each model shows, and its file under `assets/`.
 pub const LANDMARK_MODELS: [(&str, &str); 2] = [
@@ -21,24 +21,20 @@ pub const LANDMARK_MODELS: [(&str, &str); 2] = [
 ];
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, start_loading_landmark_models)
+    let models = LANDMARK_MODELS
+        .iter()
+        .map(|(_, model)| load_before_first_frame(app, model))
+        .collect();
+    app.insert_resource(LandmarkModels(models))
         .add_systems(OnEnter(LoadStep::City), spawn_landmarks)
         .add_systems(Update, seat_landmarks_on_new_ground.run_if(ground_is_new))
         .add_systems(Update, show_loaded_models)
         .add_systems(Update, mark_city_built.run_if(in_state(LoadStep::City)));
 }
 
-/// The landmark models, requested at start-up so they load while the data does.
+/// The landmark models, requested while the app is built so they load while the data does.
 #[derive(Resource)]
 pub struct LandmarkModels(pub Vec<Handle<LandmarkModel>>);
-
-fn start_loading_landmark_models(mut commands: Commands, asset_server: Res<AssetServer>) {
-    let handles = LANDMARK_MODELS
-        .iter()
-        .map(|(_, model)| asset_server.load(*model))
-        .collect();
-    commands.insert_resource(LandmarkModels(handles));
-}
 
 /// A landmark model's root; `model` is its file.
 #[derive(Component, Debug)]

@@ -1,5 +1,6 @@
 //! Accumulates flat-shaded, vertex-coloured triangles into one mesh, so that thousands of
-//! buildings or kilometres of ribbon cost one draw call.
+//! buildings or kilometres of ribbon cost one draw call. Every mesh of the city has the one
+//! vertex layout these meshes have ([`with_city_vertex_layout`] for the others).
 
 use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, PrimitiveTopology};
@@ -131,6 +132,20 @@ pub fn coloured_mesh(
     .with_inserted_indices(Indices::U32(indices))
 }
 
+/// Gives `mesh` the vertex layout of every mesh of the city: position, normal and linear
+/// colour (white where it had none, which leaves the material's colour as it is), no texture
+/// coordinates. Surfaces of one material kind then share one render pipeline: each more layout
+/// is one more shader program (about 100 kB of GLSL) to compile and link before the city's
+/// first frame, a tenth of a second or more on a slow machine.
+pub fn with_city_vertex_layout(mut mesh: Mesh) -> Mesh {
+    mesh.remove_attribute(Mesh::ATTRIBUTE_UV_0);
+    if mesh.attribute(Mesh::ATTRIBUTE_COLOR).is_none() {
+        let white = vec![[1.0_f32; 4]; mesh.count_vertices()];
+        mesh.insert_attribute(Mesh::ATTRIBUTE_COLOR, white);
+    }
+    mesh
+}
+
 /// Splits a long polyline so that no piece is longer than `max_step`, for draping on terrain.
 pub fn densify(points: &[Vec2], max_step: f32) -> Vec<Vec2> {
     let mut out = Vec::new();
@@ -150,6 +165,7 @@ pub fn densify(points: &[Vec2], max_step: f32) -> Vec<Vec2> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bevy::mesh::{VertexAttributeValues, VertexFormat};
 
     #[test]
     fn a_block_has_a_roof_and_four_walls_facing_out() {
@@ -177,6 +193,42 @@ mod tests {
             .map(|p| p[1])
             .fold(f32::MIN, f32::max);
         assert_eq!(top, 20.0);
+    }
+
+    /// The vertex attributes of `mesh` and their formats, in the order of the layout.
+    fn layout(mesh: &Mesh) -> Vec<(bevy::mesh::MeshVertexAttributeId, VertexFormat)> {
+        mesh.attributes()
+            .map(|(attribute, _)| (attribute.id, attribute.format))
+            .collect()
+    }
+
+    #[test]
+    fn shapes_and_models_take_the_layout_of_the_built_meshes() {
+        let mut builder = MeshBuilder::default();
+        builder.block(Vec3::ZERO, 0.0, Vec3::ONE, Color::WHITE, Color::WHITE);
+        let built = layout(&builder.build());
+        let plane = with_city_vertex_layout(Mesh::from(Plane3d::default().mesh().size(2.0, 2.0)));
+        assert_eq!(layout(&plane), built);
+        let colours = plane.attribute(Mesh::ATTRIBUTE_COLOR).expect("colours");
+        assert_eq!(colours.len(), plane.count_vertices());
+        assert_eq!(
+            layout(&with_city_vertex_layout(Cuboid::default().into())),
+            built
+        );
+        let own = [0.2, 0.3, 0.4, 1.0];
+        let coloured = with_city_vertex_layout(coloured_mesh(
+            vec![[0.0; 3]; 3],
+            vec![[0.0, 1.0, 0.0]; 3],
+            vec![own; 3],
+            vec![0, 1, 2],
+        ));
+        assert!(
+            matches!(
+                coloured.attribute(Mesh::ATTRIBUTE_COLOR),
+                Some(VertexAttributeValues::Float32x4(colours)) if colours == &vec![own; 3]
+            ),
+            "a mesh's own colours are kept"
+        );
     }
 
     #[test]

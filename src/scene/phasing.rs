@@ -2,10 +2,13 @@
 //! named yet is not shown; one announced or planned, or whose date is not published, stands as
 //! a pale translucent ghost; one under construction wears a warm construction tint; a built one
 //! is solid. The procedural massing is the master plan's build-out and never changes with the
-//! year. A stand-in block for a refused model wears the same looks.
+//! year. A stand-in block for a refused model wears the same looks. A ghost casts no shadow:
+//! it is not built yet, and its shadow pass (translucent, so a pipeline of its own, compiled
+//! when the camera first flies near one) would draw nothing anyway.
 
 use std::collections::HashMap;
 
+use bevy::light::NotShadowCaster;
 use bevy::prelude::*;
 
 use super::landmark_check::ModelChecked;
@@ -165,6 +168,11 @@ fn show_landmarks_at_the_year(
                 if material.0 != wanted {
                     material.0 = wanted;
                 }
+                if look == StageLook::Ghost {
+                    commands.entity(part).insert(NotShadowCaster);
+                } else {
+                    commands.entity(part).remove::<NotShadowCaster>();
+                }
             }
         }
         commands.entity(entity).insert(ShownLook(look));
@@ -234,6 +242,10 @@ mod tests {
             Some(&Visibility::Inherited)
         );
         assert_eq!(look(&app, root), Some(StageLook::Ghost));
+        assert!(
+            app.world().get::<NotShadowCaster>(part).is_some(),
+            "a ghost casts no shadow"
+        );
         let ghost = material_of(&app, part);
         assert_ne!(ghost, own, "the ghost is a twin, the model's own is kept");
         let materials = app.world().resource::<Assets<StandardMaterial>>();
@@ -253,9 +265,14 @@ mod tests {
         assert_eq!(look(&app, root), Some(StageLook::Construction));
         let tinted = material_of(&app, part);
         assert_ne!(tinted, own);
+        assert!(app.world().get::<NotShadowCaster>(part).is_none());
         at_year(&mut app, 2027);
         assert_eq!(look(&app, root), Some(StageLook::Solid));
         assert_eq!(material_of(&app, part), own, "built: the model as authored");
+        assert!(
+            app.world().get::<NotShadowCaster>(part).is_none(),
+            "a built landmark casts its shadow"
+        );
         at_year(&mut app, 2025);
         assert_eq!(
             material_of(&app, part),

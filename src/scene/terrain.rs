@@ -10,7 +10,7 @@ use bevy::platform::time::Instant;
 use bevy::prelude::*;
 
 use super::CityRoot;
-use super::mesh_builder::coloured_mesh;
+use super::mesh_builder::{coloured_mesh, with_city_vertex_layout};
 use crate::AppSystems;
 use crate::model::geo::Local;
 use crate::model::terrain::{Landscape, fbm, smoothstep};
@@ -162,12 +162,13 @@ fn spawn_water(
         .spawn((
             Name::new("Kapchagay reservoir"),
             Mesh3d(
-                meshes.add(
+                meshes.add(with_city_vertex_layout(
                     Plane3d::default()
                         .mesh()
                         .size(max_x - min_x, max_z - min_z)
-                        .subdivisions(32),
-                ),
+                        .subdivisions(32)
+                        .build(),
+                )),
             ),
             MeshMaterial3d(materials.add(StandardMaterial {
                 base_color: palette::WATER,

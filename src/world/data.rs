@@ -21,8 +21,9 @@ pub const SNAPSHOT_FILE_NAME: &str = "alatau.json";
 
 pub(super) fn plugin(app: &mut App) {
     app.init_asset::<SnapshotAsset>()
-        .register_asset_loader(SnapshotLoader)
-        .add_systems(Startup, start_loading_snapshot)
+        .register_asset_loader(SnapshotLoader);
+    let snapshot = super::load_before_first_frame(app, SNAPSHOT_PATH);
+    app.insert_resource(SnapshotHandle(snapshot))
         .add_systems(Update, receive_snapshot.run_if(in_state(LoadStep::Data)));
 }
 
@@ -105,10 +106,6 @@ impl AssetLoader for SnapshotLoader {
 
 #[derive(Resource)]
 struct SnapshotHandle(Handle<SnapshotAsset>);
-
-fn start_loading_snapshot(mut commands: Commands, server: Res<AssetServer>) {
-    commands.insert_resource(SnapshotHandle(server.load(SNAPSHOT_PATH)));
-}
 
 /// The snapshot arrived: the city is built on it; or it was refused: the app has failed.
 fn receive_snapshot(

@@ -27,6 +27,14 @@ pub(super) fn plugin(app: &mut App) {
     ));
 }
 
+/// Starts loading `path` while the app is being built, so that its request goes out before the
+/// first frame rather than after it: on wasm an asset's fetch starts only when the frame that
+/// asked for it has ended, and the first frame (schedules set up, the renderer started) takes
+/// hundreds of milliseconds on a slow machine. The asset's loader must be registered already.
+pub fn load_before_first_frame<A: Asset>(app: &App, path: &'static str) -> Handle<A> {
+    app.world().resource::<AssetServer>().load(path)
+}
+
 /// The snapshot record (district, cluster zone, project) an entity shows.
 #[derive(Component, Debug, Clone, PartialEq, Eq)]
 pub struct RecordId(pub String);

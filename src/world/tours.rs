@@ -23,12 +23,12 @@ const ERRORS_SHOWN: usize = 6;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_asset::<ToursText>()
-        .register_asset_loader(ToursTextLoader)
-        .add_systems(Startup, start_loading_tours)
-        .add_systems(
-            Update,
-            check_tours.run_if(data_is_in.and_then(tours_not_settled)),
-        );
+        .register_asset_loader(ToursTextLoader);
+    let tours = super::load_before_first_frame(app, TOURS_PATH);
+    app.insert_resource(ToursHandle(tours)).add_systems(
+        Update,
+        check_tours.run_if(data_is_in.and_then(tours_not_settled)),
+    );
 }
 
 /// The checked tours, once the file and the snapshot are in.
@@ -73,10 +73,6 @@ impl AssetLoader for ToursTextLoader {
 
 #[derive(Resource)]
 struct ToursHandle(Handle<ToursText>);
-
-fn start_loading_tours(mut commands: Commands, server: Res<AssetServer>) {
-    commands.insert_resource(ToursHandle(server.load(TOURS_PATH)));
-}
 
 fn tours_not_settled(data: Option<Res<TourData>>, failure: Option<Res<TourFailure>>) -> bool {
     data.is_none() && failure.is_none()

@@ -66,12 +66,41 @@ fn value_of(written: &str) -> Option<f64> {
 }
 
 /// Every figure the snapshot holds: its numbers, and the numbers in its texts and dates.
-pub fn snapshot_figures(snapshot: &Snapshot) -> Vec<f64> {
-    let mut figures = Vec::new();
-    if let Ok(value) = serde_json::to_value(snapshot) {
-        collect(&value, &mut figures);
+/// Gathered once (the whole snapshot is walked) and asked of every caption.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SnapshotFigures(Vec<f64>);
+
+impl SnapshotFigures {
+    /// The figures of `snapshot`.
+    pub fn of(snapshot: &Snapshot) -> SnapshotFigures {
+        let mut figures = Vec::new();
+        if let Ok(value) = serde_json::to_value(snapshot) {
+            collect(&value, &mut figures);
+        }
+        figures.sort_by(f64::total_cmp);
+        figures.dedup();
+        SnapshotFigures(figures)
     }
-    figures
+
+    /// Whether `value` is exactly one of the figures at some scale (no rounding: a caption
+    /// that says 1.9 of a figure the snapshot gives as 1.87 says something the snapshot does
+    /// not).
+    fn hold(&self, value: f64) -> bool {
+        self.0.iter().any(|figure| {
+            [1.0, 1e3, 1e6, 1e9, 1e12]
+                .iter()
+                .any(|scale| (figure.abs() / scale - value).abs() <= 1e-9 * value.abs().max(1.0))
+        })
+    }
+
+    /// The numbers in `text` the snapshot does not hold, as written.
+    pub fn foreign_in(&self, text: &str) -> Vec<String> {
+        numbers_in(text)
+            .into_iter()
+            .filter(|(_, value)| !self.hold(*value))
+            .map(|(written, _)| written)
+            .collect()
+    }
 }
 
 fn collect(value: &serde_json::Value, into: &mut Vec<f64>) {
@@ -86,26 +115,6 @@ fn collect(value: &serde_json::Value, into: &mut Vec<f64>) {
         serde_json::Value::Object(fields) => fields.values().for_each(|item| collect(item, into)),
         serde_json::Value::Bool(_) | serde_json::Value::Null => {}
     }
-}
-
-/// Whether `value` is exactly one of `figures` at some scale (no rounding: a caption that
-/// says 1.9 of a figure the snapshot gives as 1.87 says something the snapshot does not).
-fn is_held(value: f64, figures: &[f64]) -> bool {
-    figures.iter().any(|figure| {
-        [1.0, 1e3, 1e6, 1e9, 1e12]
-            .iter()
-            .any(|scale| (figure.abs() / scale - value).abs() <= 1e-9 * value.abs().max(1.0))
-    })
-}
-
-/// The numbers in `text` the snapshot does not hold, as written.
-pub fn foreign_figures(text: &str, snapshot: &Snapshot) -> Vec<String> {
-    let figures = snapshot_figures(snapshot);
-    numbers_in(text)
-        .into_iter()
-        .filter(|(_, value)| !is_held(*value, &figures))
-        .map(|(written, _)| written)
-        .collect()
 }
 
 #[cfg(test)]
@@ -132,7 +141,7 @@ mod tests {
 
     #[test]
     fn the_snapshots_figures_pass_at_any_scale_and_others_do_not() {
-        let snapshot = crate::bundled_snapshot();
+        let figures = SnapshotFigures::of(&crate::bundled_snapshot());
         for fine in [
             "44 projects, about 1.8 trillion tenge, more than 30,000 jobs",
             "около 1,8 трлн тенге, более 30 000 рабочих мест",
@@ -140,16 +149,12 @@ mod tests {
             "about US$3.53 billion",
             "by 2050",
         ] {
-            assert_eq!(
-                foreign_figures(fine, &snapshot),
-                Vec::<String>::new(),
-                "{fine}"
-            );
+            assert_eq!(figures.foreign_in(fine), Vec::<String>::new(), "{fine}");
         }
         assert_eq!(
-            foreign_figures("a 300 m tower, 45 projects", &snapshot),
+            figures.foreign_in("a 300 m tower, 45 projects"),
             ["300", "45"]
         );
-        assert_eq!(foreign_figures("about 1.9 trillion", &snapshot), ["1.9"]);
+        assert_eq!(figures.foreign_in("about 1.9 trillion"), ["1.9"]);
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use super::figures::foreign_figures;
+use super::figures::SnapshotFigures;
 use super::{TOURS_SCHEMA_VERSION, ToursFile};
 use crate::camera_pose::{
     MAX_DISTANCE_M, MAX_PITCH_DEG, MIN_DISTANCE_M, MIN_PITCH_DEG, TARGET_EXTENT_M,
@@ -30,6 +30,8 @@ pub(super) fn tour_id_for_path<'a>(tours: &'a ToursFile, path: &str) -> Option<&
 
 struct Rules<'a> {
     snapshot: &'a Snapshot,
+    /// The snapshot's figures, gathered once for every caption.
+    figures: SnapshotFigures,
     errors: Vec<SnapshotError>,
 }
 
@@ -59,7 +61,7 @@ impl Rules<'_> {
 
     fn caption_figures(&mut self, path: &str, text: &I18nText) {
         for lang in Lang::ALL {
-            let foreign = foreign_figures(text.get(lang), self.snapshot);
+            let foreign = self.figures.foreign_in(text.get(lang));
             if !foreign.is_empty() {
                 self.error(
                     format!("{path}.{}", lang.code()),
@@ -83,6 +85,7 @@ impl Rules<'_> {
 pub(super) fn check(tours: &ToursFile, snapshot: &Snapshot) -> Vec<SnapshotError> {
     let mut rules = Rules {
         snapshot,
+        figures: SnapshotFigures::of(snapshot),
         errors: Vec::new(),
     };
     if tours.schema_version != TOURS_SCHEMA_VERSION {
