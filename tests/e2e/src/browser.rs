@@ -520,6 +520,36 @@ impl Page {
         self.eval("window.alatau.state()")
     }
 
+    /// Waits until the camera has arrived: it stands still over two polls at least two frames
+    /// apart.
+    pub fn wait_camera_still(&self, timeout: Duration) -> Result<()> {
+        self.wait_for(
+            "(() => { const s = window.alatau.state(); const camera = JSON.stringify(s.camera); \
+               const last = window.__lastPose; \
+               const still = last && last.camera === camera && s.frame >= last.frame + 2; \
+               if (!last || last.camera !== camera) window.__lastPose = { camera, frame: s.frame }; \
+               return still; })()",
+            timeout,
+        )?;
+        self.eval("window.__lastPose = null")?;
+        Ok(())
+    }
+
+    /// Starts counting the shader programs the page links (WebGL 2 `linkProgram`), with the
+    /// draw-call probe of [`Page::render_stats`].
+    pub fn count_linked_programs(&self) -> Result<()> {
+        self.eval(RENDER_PROBE)?;
+        self.eval("window.__alatauRenderProbe.restartPrograms()")?;
+        Ok(())
+    }
+
+    /// The shader programs linked since [`Page::count_linked_programs`].
+    pub fn linked_programs(&self) -> Result<u64> {
+        self.eval("window.__alatauRenderProbe.programs()")?
+            .as_u64()
+            .context("the count of linked programs")
+    }
+
     /// Whether the element with this `data-testid` is shown (present and not hidden).
     pub fn is_visible(&self, test_id: &str) -> Result<bool> {
         let value = self.eval(&format!(
@@ -738,11 +768,12 @@ pub struct RenderStats {
     pub frames: u64,
 }
 
-/// Wraps the WebGL 2 draw calls once to count calls and triangles.
+/// Wraps the WebGL 2 draw calls once to count calls and triangles, and `linkProgram` to count
+/// the shader programs linked.
 const RENDER_PROBE: &str = r#"(() => {
   if (window.__alatauRenderProbe) return true;
   const proto = WebGL2RenderingContext.prototype;
-  const counts = { calls: 0, triangles: 0 };
+  const counts = { calls: 0, triangles: 0, programs: 0 };
   const triangles = (mode, count) => (mode === 4 ? count / 3 : mode === 5 || mode === 6 ? Math.max(count - 2, 0) : 0);
   const wrap = (name, countOf) => {
     const original = proto[name];
@@ -757,9 +788,16 @@ const RENDER_PROBE: &str = r#"(() => {
   wrap('drawArraysInstanced', (a) => triangles(a[0], a[2]) * a[3]);
   wrap('drawElementsInstanced', (a) => triangles(a[0], a[1]) * a[4]);
   wrap('drawRangeElements', (a) => triangles(a[0], a[3]));
+  const link = proto.linkProgram;
+  proto.linkProgram = function (...args) {
+    counts.programs += 1;
+    return link.apply(this, args);
+  };
   window.__alatauRenderProbe = {
     reset() { counts.calls = 0; counts.triangles = 0; return true; },
-    read() { return { ...counts }; },
+    read() { return { calls: counts.calls, triangles: counts.triangles }; },
+    restartPrograms() { counts.programs = 0; return true; },
+    programs() { return counts.programs; },
   };
   return true;
 })()"#;

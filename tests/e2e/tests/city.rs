@@ -1,7 +1,8 @@
 //! End-to-end: the 3D city. The landmarks' glTF models load and stand in the world, the
 //! overview and a close-up stay within the draw-call and triangle budgets, and the three views
 //! the README shows render as pictures, not blank or flat canvases; at the overview each
-//! landmark's label stands over its gold symbol, which no label hides.
+//! landmark's label stands over its gold symbol, which no label hides. Every shader program
+//! the city needs is linked before `ready`: flights and the timeline link none.
 
 use alatau_e2e::browser::{BrowserOptions, Page};
 use alatau_e2e::budgets;
@@ -185,4 +186,48 @@ fn at_the_overview_each_landmark_label_stands_over_its_gold_symbol() {
             assert!(apart, "{id}'s label covers {landmark}'s symbol: {labels}");
         }
     }
+}
+
+/// Every render pipeline the city uses is made before `ready`: flying to both landmarks (near
+/// enough for their shadows), stepping the timeline (a ghost, a construction tint) and
+/// selecting a cluster zone link no shader program afterwards. A program linked in a flight is
+/// a frozen frame: a second with this software renderer, tens of milliseconds on a laptop.
+#[test]
+fn flights_and_the_timeline_link_no_shader_program_after_ready() {
+    const WAIT: std::time::Duration = std::time::Duration::from_secs(90);
+    let server = SiteServer::start(&site_dir_from_env(), "127.0.0.1", 0).expect("serve");
+    let page = open(&server, "");
+    page.count_linked_programs().expect("count programs");
+    let settle = |what: &str| {
+        page.wait_camera_still(WAIT)
+            .unwrap_or_else(|error| panic!("{what}: {error}"));
+    };
+    for id in ["kaist-kazakhstan", "iconic-complex", "cluster-logistics"] {
+        page.eval(&format!("window.alatau.select('{id}')"))
+            .expect("select");
+        settle(id);
+    }
+    for year in [2024, 2030, 2050] {
+        page.eval(&format!("window.alatau.setYear({year})"))
+            .expect("setYear");
+        let frame = page.state().expect("state")["frame"].as_u64().unwrap_or(0);
+        page.wait_for(
+            &format!("window.alatau.state().frame > {}", frame + 3),
+            WAIT,
+        )
+        .expect("frames at the year");
+    }
+    page.eval(&format!("location.hash = '{}'", &KAIST_VIEW[1..]))
+        .expect("the campus close-up");
+    settle("the campus close-up");
+    assert_eq!(
+        page.linked_programs().expect("programs"),
+        0,
+        "no shader program is linked after ready"
+    );
+    assert!(
+        page.console_errors().is_empty(),
+        "{:?}",
+        page.console_errors()
+    );
 }

@@ -19,17 +19,8 @@ fn fly_to(page: &Page, id: &str) {
         "(window.alatau.select(null), window.alatau.flyTo('{id}'))"
     ))
     .expect("flyTo");
-    // Arrived: the camera stands still over two polls at least two frames apart.
-    page.wait_for(
-        "(() => { const s = window.alatau.state(); const camera = JSON.stringify(s.camera); \
-           const last = window.__lastPose; \
-           const still = last && last.camera === camera && s.frame >= last.frame + 2; \
-           if (!last || last.camera !== camera) window.__lastPose = { camera, frame: s.frame }; \
-           return still; })()",
-        WAIT,
-    )
-    .unwrap_or_else(|error| panic!("the flight to {id} ends: {error}"));
-    page.eval("window.__lastPose = null").expect("reset");
+    page.wait_camera_still(WAIT)
+        .unwrap_or_else(|error| panic!("the flight to {id} ends: {error}"));
     assert_eq!(
         page.state().expect("state")["selection"],
         serde_json::Value::Null
