@@ -81,7 +81,9 @@ fn restore_from_hash_and_listen() {
     on_hash_change.forget();
 }
 
-/// The hash that restores `state` and the camera's current view.
+/// The hash that restores `state` and the camera's view: where it rests, or where its flight
+/// ends (a link taken mid-flight lands there, and a flight rewrites the hash once, not at every
+/// interval of it: `history.replaceState` costs a frame about a millisecond).
 pub(super) fn hash_of(state: &ExplorerState, camera: Option<&OrbitCamera>) -> String {
     UrlState {
         lang: Some(state.lang),
@@ -89,7 +91,13 @@ pub(super) fn hash_of(state: &ExplorerState, camera: Option<&OrbitCamera>) -> St
         tour: state.tour.tour.clone(),
         step: state.tour.step.map(|step| step as u32),
         year: state.year,
-        cam: camera.map(|camera| camera.current),
+        cam: camera.map(|camera| {
+            if camera.is_flying() {
+                camera.goal
+            } else {
+                camera.current
+            }
+        }),
     }
     .to_hash()
 }
