@@ -40,11 +40,7 @@ pub fn run(url: &str, out: &Path, size: Option<&str>) -> Result<()> {
     crate::tools::ensure_chromium()?;
     crate::tools::ensure_mesa()?;
     let page = open_for_pictures(url, size)?;
-    let frame = page.state()?["frame"].as_u64().unwrap_or(0);
-    page.wait_for(
-        &format!("window.alatau.state().frame >= {}", frame + 3),
-        Duration::from_secs(120),
-    )?;
+    page.wait_frames(3, Duration::from_secs(120))?;
     let png = page.screenshot()?;
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;

@@ -520,6 +520,16 @@ impl Page {
         self.eval("window.alatau.state()")
     }
 
+    /// Waits until the app has drawn `frames` more frames than it has now (`state().frame`).
+    pub fn wait_frames(&self, frames: u64, timeout: Duration) -> Result<()> {
+        let now = self.state()?["frame"].as_u64().unwrap_or(0);
+        self.wait_for(
+            &format!("window.alatau.state().frame >= {}", now + frames),
+            timeout,
+        )?;
+        Ok(())
+    }
+
     /// Waits until the camera has arrived: it stands still over two polls at least two frames
     /// apart.
     pub fn wait_camera_still(&self, timeout: Duration) -> Result<()> {

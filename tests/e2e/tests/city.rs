@@ -100,12 +100,8 @@ fn the_overview_the_gate_district_and_the_kaist_campus_render() {
     ] {
         let page = open(&server, hash);
         // Let the camera settle on the linked pose and draw it.
-        let frame = page.state().expect("state")["frame"].as_u64().unwrap_or(0);
-        page.wait_for(
-            &format!("window.alatau.state().frame > {}", frame + 2),
-            std::time::Duration::from_secs(60),
-        )
-        .expect("frames keep coming");
+        page.wait_frames(3, std::time::Duration::from_secs(60))
+            .expect("frames keep coming");
         let stats = screenshot_stats(&page, name);
         assert!(
             stats.looks_rendered() && stats.distinct_colours >= 40,
@@ -139,12 +135,8 @@ fn at_the_overview_each_landmark_label_stands_over_its_gold_symbol() {
         ..BrowserOptions::default()
     };
     let page = open_ready(&server, "", &options);
-    let frame = page.state().expect("state")["frame"].as_u64().unwrap_or(0);
-    page.wait_for(
-        &format!("window.alatau.state().frame > {}", frame + 2),
-        std::time::Duration::from_secs(60),
-    )
-    .expect("frames keep coming");
+    page.wait_frames(3, std::time::Duration::from_secs(60))
+        .expect("frames keep coming");
     let labels = page.eval(SHOWN_LABELS).expect("labels");
     let png = page.screenshot().expect("screenshot");
     std::fs::write(output_dir_from_env().join("city-overview-1280.png"), &png).expect("save");
@@ -210,12 +202,7 @@ fn flights_and_the_timeline_link_no_shader_program_after_ready() {
     for year in [2024, 2030, 2050] {
         page.eval(&format!("window.alatau.setYear({year})"))
             .expect("setYear");
-        let frame = page.state().expect("state")["frame"].as_u64().unwrap_or(0);
-        page.wait_for(
-            &format!("window.alatau.state().frame > {}", frame + 3),
-            WAIT,
-        )
-        .expect("frames at the year");
+        page.wait_frames(4, WAIT).expect("frames at the year");
     }
     page.eval(&format!("location.hash = '{}'", &KAIST_VIEW[1..]))
         .expect("the campus close-up");

@@ -262,12 +262,7 @@ fn the_portfolio_changes_only_with_its_own_fields_and_keeps_the_pressed_button_f
         WAIT,
     )
     .expect("the state took all three");
-    let frame = page.state().expect("state")["frame"].as_u64().unwrap_or(0);
-    page.wait_for(
-        &format!("window.alatau.state().frame > {}", frame + 2),
-        WAIT,
-    )
-    .expect("frames after the changes");
+    page.wait_frames(3, WAIT).expect("frames after the changes");
     assert_eq!(
         page.eval("window.__portfolioMutations").expect("count"),
         0,

@@ -91,12 +91,8 @@ fn measure(page: &Page) -> Vec<Part> {
 }
 
 fn settle(page: &Page) {
-    let frame = page.state().expect("state")["frame"].as_u64().unwrap_or(0);
-    page.wait_for(
-        &format!("window.alatau.state().frame >= {}", frame + SETTLE_FRAMES),
-        SETTLE_WAIT,
-    )
-    .expect("the page draws on");
+    page.wait_frames(SETTLE_FRAMES, SETTLE_WAIT)
+        .expect("the page draws on");
 }
 
 /// What is wrong with the page as measured, in words (empty: nothing).

@@ -57,12 +57,7 @@ fn wait_selected(page: &Page, id: &str) {
 
 /// Lets a few frames pass and says whether anything got selected meanwhile.
 fn selection_after_frames(page: &Page) -> serde_json::Value {
-    let frame = page.state().expect("state")["frame"].as_u64().unwrap_or(0);
-    page.wait_for(
-        &format!("window.alatau.state().frame > {}", frame + 3),
-        WAIT,
-    )
-    .expect("frames");
+    page.wait_frames(4, WAIT).expect("frames");
     page.state().expect("state")["selection"].clone()
 }
 

@@ -51,12 +51,7 @@ fn number(value: &Value, key: &str) -> f64 {
 
 /// Waits until two more frames have been drawn: whatever was sent has been applied.
 fn next_frames(page: &Page) {
-    let frame = page.state().expect("state")["frame"].as_u64().unwrap_or(0);
-    page.wait_for(
-        &format!("window.alatau.state().frame >= {}", frame + 2),
-        WAIT,
-    )
-    .expect("frames");
+    page.wait_frames(2, WAIT).expect("frames");
 }
 
 /// Puts the camera back at the start pose (a link's `cam=` is a cut).

@@ -211,12 +211,7 @@ fn a_tour_plays_steps_pauses_for_the_visitor_and_follows_links_and_languages() {
     page.eval("window.alatau.stopTour()").expect("stop");
     page.eval("location.hash = 'tour=corridor&step=40'")
         .expect("link");
-    let frame = state(&page)["frame"].as_u64().unwrap_or(0);
-    page.wait_for(
-        &format!("window.alatau.state().frame > {}", frame + 3),
-        WAIT,
-    )
-    .expect("frames");
+    page.wait_frames(4, WAIT).expect("frames");
     assert!(
         state(&page)["tour"].is_null(),
         "an out-of-range step starts nothing"
