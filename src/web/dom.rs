@@ -194,10 +194,18 @@ pub fn rebuild_keeping_focus(container: &Element, fill: impl FnOnce(&Element)) {
                     .map(|value| format!("[{name}=\"{value}\"]"))
             })
         });
-    let scrolled = container.scroll_top();
+    // Reading or writing the scroll position lays the page out first: done only where there is
+    // one to keep (a hidden container has none, one at the top stays there).
+    let scrolled = if container.has_attribute("hidden") {
+        0
+    } else {
+        container.scroll_top()
+    };
     clear(container);
     fill(container);
-    container.set_scroll_top(scrolled);
+    if scrolled != 0 {
+        container.set_scroll_top(scrolled);
+    }
     if let Some(selector) = focused
         && let Ok(Some(again)) = container.query_selector(&selector)
         && let Some(again) = again.dyn_ref::<HtmlElement>()

@@ -272,10 +272,12 @@ fn place_labels(
         sizes,
         ..
     } = &mut *placed;
-    for ((((_, _, element), bounds), (visible, last)), measured) in labels
+    // Every read of the page before any write: a size read after a label was moved or shown
+    // would make the browser lay the page out again, once per label (it did at a flight's
+    // start, when new labels come into view).
+    for (((_, _, element), (visible, last)), measured) in labels
         .iter()
-        .zip(&boxes)
-        .zip(shown.iter().zip(last.iter_mut()))
+        .zip(shown.iter().zip(last.iter()))
         .zip(sizes.iter_mut())
     {
         if *visible && measured.is_none() && last.is_some() {
@@ -284,6 +286,12 @@ fn place_labels(
                 *measured = Some((rect.width() as f32, rect.height() as f32));
             }
         }
+    }
+    for (((_, _, element), bounds), (visible, last)) in labels
+        .iter()
+        .zip(&boxes)
+        .zip(shown.iter().zip(last.iter_mut()))
+    {
         let now = match (visible, bounds) {
             (true, Some((bounds, _))) => Some((bounds.x.round() as i32, bounds.y.round() as i32)),
             _ => None,

@@ -1,7 +1,9 @@
 //! The house rules, enforced by a test (as rust-analyzer's `tidy`): every source file opens with
 //! a `//!` line; no HTML is built from strings in `src/` or `web/`; ARCHITECTURE.md's code map
 //! names every source file; no `unwrap()` outside tests; and each folder of the app uses only
-//! the folders beneath it. `cargo test -p xtask` (and so `cargo xtask test`) runs it.
+//! the folders beneath it; the patched engine crates (`patches/`) differ from their upstream
+//! copies only as `patches/README.md` lists. `cargo test -p xtask` (and so `cargo xtask test`)
+//! runs it.
 
 #[cfg(test)]
 mod tests {
@@ -194,5 +196,65 @@ mod tests {
         upward.sort();
         upward.dedup();
         assert!(upward.is_empty(), "the layering rule is broken: {upward:?}");
+    }
+
+    /// The patched engine crates: the files each one changes and the files it leaves out of its
+    /// copy; every other file is byte for byte the published crate's.
+    const PATCHED_CRATES: &[(&str, &[&str], &[&str])] = &[
+        ("bevy_reflect_derive", &["Cargo.toml"], &[]),
+        ("bevy_shader", &["Cargo.toml", "src/shader.rs"], &[]),
+        ("bevy_pbr", &["src/lib.rs"], &["src/bluenoise/stbn.ktx2"]),
+    ];
+
+    #[test]
+    fn patched_crates_differ_from_upstream_only_as_listed() {
+        use sha2::{Digest, Sha256};
+        let patches = paths::root().join("patches");
+        let readme = read(&patches.join("README.md"));
+        let mut wrong = Vec::new();
+        for (name, changed, removed) in PATCHED_CRATES {
+            if !readme.contains(&format!("| `{name}` |")) {
+                wrong.push(format!("patches/README.md does not list {name}"));
+            }
+            let manifest = read(&patches.join(format!("{name}.upstream.sha256")));
+            let copy = patches.join(name);
+            let mut checked = 0;
+            for line in manifest.lines() {
+                let Some((upstream_hash, file)) = line.split_once("  ") else {
+                    wrong.push(format!("{name}: a malformed manifest line: {line}"));
+                    continue;
+                };
+                let path = copy.join(file);
+                let Ok(bytes) = fs::read(&path) else {
+                    if !removed.contains(&file) {
+                        wrong.push(format!(
+                            "{name}/{file} is missing and not listed as removed"
+                        ));
+                    }
+                    continue;
+                };
+                checked += 1;
+                let hash: String = Sha256::digest(&bytes)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                match (hash == upstream_hash, changed.contains(&file)) {
+                    (true, true) => wrong.push(format!(
+                        "{name}/{file} is listed as changed but is upstream's"
+                    )),
+                    (false, false) => wrong.push(format!(
+                        "{name}/{file} differs from upstream and is not listed"
+                    )),
+                    _ => {}
+                }
+            }
+            let in_copy = files(&format!("patches/{name}"), &[""]).len();
+            if in_copy != checked {
+                wrong.push(format!(
+                    "{name}: {in_copy} files in the copy, {checked} of them upstream's"
+                ));
+            }
+        }
+        assert!(wrong.is_empty(), "the patched crates drifted: {wrong:#?}");
     }
 }
