@@ -201,9 +201,19 @@ mod tests {
     /// The patched engine crates: the files each one changes and the files it leaves out of its
     /// copy; every other file is byte for byte the published crate's.
     const PATCHED_CRATES: &[(&str, &[&str], &[&str])] = &[
-        ("bevy_reflect_derive", &["Cargo.toml"], &[]),
+        (
+            "bevy_reflect_derive",
+            &["Cargo.toml", "src/registration.rs"],
+            &[],
+        ),
         ("bevy_shader", &["Cargo.toml", "src/shader.rs"], &[]),
-        ("bevy_pbr", &["src/lib.rs"], &["src/bluenoise/stbn.ktx2"]),
+        (
+            "bevy_pbr",
+            &["src/lib.rs", "src/light_probe/mod.rs"],
+            &["src/bluenoise/stbn.ktx2", "src/meshlet/meshlet_preview.png"],
+        ),
+        ("bevy_core_pipeline", &["src/lib.rs"], &[]),
+        ("bevy_app", &["src/sub_app.rs"], &[]),
     ];
 
     #[test]

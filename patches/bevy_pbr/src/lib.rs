@@ -135,7 +135,7 @@ pub struct PbrPlugin {
     /// Controls if the prepass is enabled for the [`StandardMaterial`].
     /// For more information about what a prepass is, see the [`bevy_core_pipeline::prepass`] docs.
     pub prepass_enabled: bool,
-    /// Controls if [`DeferredPbrLightingPlugin`](crate::deferred::DeferredPbrLightingPlugin) is added (never, in this patched copy).
+    /// Controls if [`DeferredPbrLightingPlugin`](deferred::DeferredPbrLightingPlugin) is added.
     pub add_default_deferred_lighting_plugin: bool,
     /// Controls if GPU [`MeshUniform`] building is enabled.
     ///
@@ -229,9 +229,6 @@ impl Plugin for PbrPlugin {
                 SyncComponentPlugin::<ShadowFilteringMethod, Self>::default(),
                 LightmapPlugin,
                 LightProbePlugin,
-                GpuMeshPreprocessPlugin {
-                    use_gpu_instance_buffer_builder: self.use_gpu_instance_buffer_builder,
-                },
                 ScreenSpaceReflectionsPlugin,
                 ScreenSpaceTransmissionPlugin,
                 ClusteredDecalPlugin,
@@ -247,11 +244,39 @@ impl Plugin for PbrPlugin {
             ))
             .add_plugins(GpuClusteringPlugin);
 
+        // Patched (patches/README.md): a WebGL 2 build leaves out the plugins that need what
+        // WebGL 2 lacks (compute shaders, storage buffers and textures, deferred rendering).
+        // They would bail out at run time there; left out, their code leaves the wasm too.
+        // The shader libraries of those plugins that the kept shaders import (a missing import
+        // leaves every pipeline that needs it waiting, and nothing is drawn).
+        #[cfg(all(target_arch = "wasm32", feature = "webgl"))]
+        {
+            load_shader_library!(app, "atmosphere/types.wgsl");
+            load_shader_library!(app, "atmosphere/functions.wgsl");
+            load_shader_library!(app, "atmosphere/bruneton_functions.wgsl");
+            load_shader_library!(app, "atmosphere/bindings.wgsl");
+            load_shader_library!(app, "ssao/ssao_utils.wgsl");
+        }
+        #[cfg(not(all(target_arch = "wasm32", feature = "webgl")))]
+        app.add_plugins((
+            ScreenSpaceAmbientOcclusionPlugin,
+            GpuMeshPreprocessPlugin {
+                use_gpu_instance_buffer_builder: self.use_gpu_instance_buffer_builder,
+            },
+            VolumetricFogPlugin,
+            ScatteringMediumPlugin,
+            AtmospherePlugin,
+        ));
+
         #[cfg(feature = "bevy_gltf")]
         if self.gltf_enable_standard_materials {
             gltf::add_gltf(app);
         }
 
+        #[cfg(not(all(target_arch = "wasm32", feature = "webgl")))]
+        if self.add_default_deferred_lighting_plugin {
+            app.add_plugins(deferred::DeferredPbrLightingPlugin);
+        }
 
         // Initialize the default material handle.
         app.world_mut()

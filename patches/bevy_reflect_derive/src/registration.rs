@@ -13,7 +13,14 @@ pub(crate) fn impl_get_type_registration<'a>(
     let meta = where_clause_options.meta();
     let type_path = meta.type_path();
     let bevy_reflect_path = meta.bevy_reflect_path();
-    let registration_data = meta.attrs().idents();
+    // Patched (patches/README.md): no serde type data. `ReflectSerialize` and
+    // `ReflectDeserialize` kept `erased_serde`'s visitors for every registered type in the wasm,
+    // and the app never serializes through reflection.
+    let registration_data = meta
+        .attrs()
+        .idents()
+        .iter()
+        .filter(|ident| *ident != "ReflectSerialize" && *ident != "ReflectDeserialize");
 
     let type_deps_fn = type_dependencies.map(|deps| {
         quote! {

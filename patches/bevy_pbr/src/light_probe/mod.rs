@@ -37,7 +37,7 @@ use tracing::error;
 use core::{any::TypeId, hash::Hash, ops::Deref};
 
 use crate::{
-    extract_clusters_for_cpu_clustering, generate::EnvironmentMapGenerationPlugin,
+    extract_clusters_for_cpu_clustering,
     gpu::extract_clusters_for_gpu_clustering, light_probe::environment_map::EnvironmentMapIds,
 };
 
@@ -376,10 +376,10 @@ impl Plugin for LightProbePlugin {
         load_shader_library!(app, "environment_map.wgsl");
         load_shader_library!(app, "irradiance_volume.wgsl");
 
-        app.add_plugins((
-            EnvironmentMapGenerationPlugin,
-            ExtractInstancesPlugin::<EnvironmentMapIds>::new(),
-        ));
+        // Patched (patches/README.md): generating environment maps takes compute shaders.
+        #[cfg(not(all(target_arch = "wasm32", feature = "webgl")))]
+        app.add_plugins(generate::EnvironmentMapGenerationPlugin);
+        app.add_plugins(ExtractInstancesPlugin::<EnvironmentMapIds>::new());
 
         let Some(render_app) = app.get_sub_app_mut(RenderApp) else {
             return;
