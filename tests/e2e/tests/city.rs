@@ -105,11 +105,9 @@ fn the_overview_the_gate_district_and_the_kaist_campus_render() {
         // The canvas alone: the page's own parts have colours and edges of their own, and a
         // blank canvas under them passed this check once (a shader import left missing by a
         // patched engine crate: nothing was drawn).
-        page.eval(HIDE_ALL_BUT_THE_CANVAS)
-            .expect("hide the page's parts");
+        set_page_parts_visibility(&page, "hidden");
         let stats = screenshot_stats(&page, name);
-        page.eval(SHOW_THE_PAGE_AGAIN)
-            .expect("show the page's parts");
+        set_page_parts_visibility(&page, "");
         assert!(
             stats.looks_rendered() && stats.distinct_colours >= 40,
             "{name} must show the city, not a blank or flat canvas: {stats:?}"
@@ -122,21 +120,15 @@ fn the_overview_the_gate_district_and_the_kaist_campus_render() {
     }
 }
 
-/// Hides every part of the page but the 3D canvas (through the CSSOM, which the CSP allows).
-const HIDE_ALL_BUT_THE_CANVAS: &str = r#"(() => {
-  for (const part of document.querySelectorAll('body > *:not(#stage), #labels')) {
-    part.style.visibility = 'hidden';
-  }
-  return true;
-})()"#;
-
-/// Undoes [`HIDE_ALL_BUT_THE_CANVAS`].
-const SHOW_THE_PAGE_AGAIN: &str = r#"(() => {
-  for (const part of document.querySelectorAll('body > *:not(#stage), #labels')) {
-    part.style.visibility = '';
-  }
-  return true;
-})()"#;
+/// Sets the CSS visibility of every part of the page but the 3D canvas (through the CSSOM,
+/// which the CSP allows): `hidden` hides them, `''` gives them back to the style sheet.
+fn set_page_parts_visibility(page: &Page, visibility: &str) {
+    page.eval(&format!(
+        "(() => {{ for (const part of document.querySelectorAll('body > *:not(#stage), #labels')) \
+         {{ part.style.visibility = '{visibility}'; }} return true; }})()"
+    ))
+    .expect("the page's parts' visibility");
+}
 
 /// The screen boxes of the map labels shown, by record id: `[id, left, top, width, height]`.
 const SHOWN_LABELS: &str = r#"[...document.querySelectorAll('#labels .map-label:not([hidden])')]
