@@ -33,16 +33,18 @@ const MARKER: Color = Color::srgb(0.95, 0.66, 0.15);
 const HOVER: Color = Color::WHITE;
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<Hovered>().add_systems(
-        Update,
-        (
-            (hover_under_mouse, select_clicked_record).in_set(DirectInput),
-            clear_selection_on_escape.in_set(DirectInput),
-            (show_selection_marker, show_hover_ring)
-                .run_if(data_is_in)
-                .in_set(AppSystems::Render),
-        ),
-    );
+    app.init_resource::<Hovered>()
+        .init_resource::<MarkerMaterial>()
+        .add_systems(
+            Update,
+            (
+                (hover_under_mouse, select_clicked_record).in_set(DirectInput),
+                clear_selection_on_escape.in_set(DirectInput),
+                (show_selection_marker, show_hover_ring)
+                    .run_if(data_is_in)
+                    .in_set(AppSystems::Render),
+            ),
+        );
 }
 
 /// The selection marker.
@@ -52,6 +54,23 @@ struct SelectionMarker;
 /// The hover ring.
 #[derive(Component)]
 struct HoverRing;
+
+/// The one material of the selection marker and the hover ring (their colours are the mesh's
+/// vertex colours): a new selection makes a mesh, not a material to prepare and bind.
+#[derive(Resource)]
+struct MarkerMaterial(Handle<StandardMaterial>);
+
+impl FromWorld for MarkerMaterial {
+    fn from_world(world: &mut World) -> Self {
+        let mut materials = world.resource_mut::<Assets<StandardMaterial>>();
+        MarkerMaterial(materials.add(StandardMaterial {
+            base_color: Color::WHITE,
+            unlit: true,
+            cull_mode: None,
+            ..default()
+        }))
+    }
+}
 
 /// The record under the pointer, if any.
 #[derive(Resource, Debug, Default, PartialEq, Eq)]
@@ -245,15 +264,6 @@ fn ring_mesh(
 }
 
 /// The unlit, two-sided material of markers.
-fn marker_material() -> StandardMaterial {
-    StandardMaterial {
-        base_color: Color::WHITE,
-        unlit: true,
-        cull_mode: None,
-        ..default()
-    }
-}
-
 fn show_hover_ring(
     mut commands: Commands,
     hovered: Res<Hovered>,
@@ -261,7 +271,7 @@ fn show_hover_ring(
     ground: Res<Ground>,
     rings: Query<Entity, With<HoverRing>>,
     mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
+    material: Res<MarkerMaterial>,
 ) {
     if !hovered.is_changed() {
         return;
@@ -289,7 +299,7 @@ fn show_hover_ring(
         Name::new(format!("Hover ring {id}")),
         HoverRing,
         Mesh3d(meshes.add(mesh)),
-        MeshMaterial3d(materials.add(marker_material())),
+        MeshMaterial3d(material.0.clone()),
         NotShadowCaster,
         NotShadowReceiver,
     ));
@@ -301,7 +311,7 @@ fn show_selection_marker(
     data: Res<CityData>,
     ground: Res<Ground>,
     markers: Query<Entity, With<SelectionMarker>>,
-    (mut meshes, mut materials): (ResMut<Assets<Mesh>>, ResMut<Assets<StandardMaterial>>),
+    (mut meshes, material): (ResMut<Assets<Mesh>>, Res<MarkerMaterial>),
     mut marked: Local<Option<String>>,
 ) {
     if *marked == selection.0 && !data.is_changed() && !ground.is_changed() {
@@ -328,7 +338,7 @@ fn show_selection_marker(
         Name::new(format!("Selection marker {id}")),
         SelectionMarker,
         Mesh3d(meshes.add(mesh)),
-        MeshMaterial3d(materials.add(marker_material())),
+        MeshMaterial3d(material.0.clone()),
         NotShadowCaster,
         NotShadowReceiver,
     ));
@@ -349,6 +359,7 @@ mod tests {
             .init_resource::<Selection>()
             .init_resource::<crate::world::choices::Language>()
             .init_resource::<Hovered>()
+            .init_resource::<MarkerMaterial>()
             .add_systems(Update, (show_selection_marker, show_hover_ring));
         app.insert_resource(crate::world::data::bundled_city_data());
         app.insert_resource(Ground::sample(
@@ -442,5 +453,32 @@ mod tests {
         app.world_mut().resource_mut::<Selection>().0 = None;
         app.update();
         assert_eq!(count::<SelectionMarker>(&mut app), 0);
+    }
+
+    #[test]
+    fn markers_and_rings_share_one_material_however_often_the_selection_changes() {
+        let mut app = app_with_records();
+        for id in ["iconic-complex", "gate-district", "kaist-kazakhstan"] {
+            app.world_mut().resource_mut::<Selection>().0 = Some(id.into());
+            app.insert_resource(Hovered(Some(id.into())));
+            app.update();
+        }
+        let shared = app.world().resource::<MarkerMaterial>().0.id();
+        let used: Vec<_> = app
+            .world_mut()
+            .query_filtered::<&MeshMaterial3d<StandardMaterial>, Or<(With<SelectionMarker>, With<HoverRing>)>>()
+            .iter(app.world())
+            .map(|material| material.0.id())
+            .collect();
+        assert_eq!(
+            used,
+            [shared, shared],
+            "one marker and one ring, on the shared material"
+        );
+        assert_eq!(
+            app.world().resource::<Assets<StandardMaterial>>().len(),
+            1,
+            "no material made per selection"
+        );
     }
 }

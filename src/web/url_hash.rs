@@ -1,7 +1,9 @@
 //! Keeps the URL hash and the app state in step: a link restores language, selection, tour step and camera on load
-//! and on `hashchange`; the app writes its state back with `history.replaceState`, throttled.
-//! Malformed entries are ignored with a console warning.
+//! and on `hashchange`; the app writes its state back with `history.replaceState`, throttled
+//! and after the frame, when the page is idle. Malformed entries are ignored with a console
+//! warning.
 
+use std::cell::RefCell;
 use std::time::Duration;
 
 use bevy::prelude::*;
@@ -16,6 +18,15 @@ use crate::state::{Choices, ExplorerState, Intent};
 
 /// At most this often the app rewrites the hash.
 const WRITE_INTERVAL: Duration = Duration::from_millis(400);
+/// The longest a hash waits for the page to be idle before it is written anyway.
+const IDLE_WRITE_TIMEOUT_MS: u32 = 300;
+
+thread_local! {
+    /// The hash waiting to be written after the frame; `Some` while a write is scheduled.
+    static PENDING_HASH: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// Writes the pending hash: one callback for every write, made once.
+    static PENDING_HASH_WRITER: Closure<dyn Fn()> = Closure::new(write_pending_hash);
+}
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, restore_from_hash_and_listen)
@@ -67,6 +78,8 @@ fn restore_from_hash_and_listen() {
         return;
     };
     let on_hash_change = Closure::<dyn Fn()>::new(|| {
+        // A hash typed or followed now wins over the app's write still waiting for idle time.
+        PENDING_HASH.with_borrow_mut(Option::take);
         if let Some(hash) = current_hash() {
             queue_intents_from_hash(&hash);
         }
@@ -118,17 +131,52 @@ fn write_state_to_hash(
         return;
     }
     *since_last_write = Duration::ZERO;
+    write_hash_after_the_frame(&hash);
+    *last_written = hash;
+}
+
+/// Schedules `hash` to be written when the page is next idle (or after a timeout), so that
+/// `history.replaceState`, a few milliseconds on a slow phone, does not lengthen the frame
+/// that starts a flight. A newer hash replaces one still waiting.
+fn write_hash_after_the_frame(hash: &str) {
+    let already_scheduled =
+        PENDING_HASH.with_borrow_mut(|pending| pending.replace(format!("#{hash}")).is_some());
+    if already_scheduled {
+        return;
+    }
     let Some(window) = web_sys::window() else {
         return;
     };
-    let Ok(history) = window.history() else {
+    let scheduled = PENDING_HASH_WRITER.with(|writer| {
+        let callback = writer.as_ref().unchecked_ref();
+        let options = web_sys::IdleRequestOptions::new();
+        options.set_timeout(IDLE_WRITE_TIMEOUT_MS);
+        // Safari has no `requestIdleCallback`: a task after the frame instead.
+        window
+            .request_idle_callback_with_options(callback, &options)
+            .is_ok()
+            || window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(callback, 0)
+                .is_ok()
+    });
+    if !scheduled {
+        write_pending_hash();
+    }
+}
+
+/// Writes the hash waiting, if any, with `history.replaceState` (no `hashchange`, no history
+/// entry).
+fn write_pending_hash() {
+    let Some(url) = PENDING_HASH.with_borrow_mut(Option::take) else {
         return;
     };
-    let url = format!("#{hash}");
+    let Some(history) = web_sys::window().and_then(|window| window.history().ok()) else {
+        return;
+    };
     if history
         .replace_state_with_url(&JsValue::NULL, "", Some(&url))
-        .is_ok()
+        .is_err()
     {
-        *last_written = hash;
+        warn!("could not write the link's state into the address bar");
     }
 }

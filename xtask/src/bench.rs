@@ -26,6 +26,9 @@ const TOUR_STEP_WINDOW: Duration = Duration::from_secs(3);
 const FLIGHT_ENDS: [&str; 2] = ["gate-district", "kaist-kazakhstan"];
 /// Seconds between the flights' turns.
 const FLIGHT_TURN: Duration = Duration::from_millis(2500);
+/// How long the flights are measured: 8 flights, about 60 frames here, so that the 95th
+/// percentile is not the second-slowest of a handful of frames.
+const FLIGHT_WINDOW: Duration = Duration::from_secs(20);
 
 /// Builds `dist/`, measures, prints and records the figures.
 pub fn run() -> Result<()> {
@@ -125,7 +128,7 @@ pub fn run() -> Result<()> {
     say(frame_time_line("overview", &take_frame_times(&page)?));
     let mut flights = 0;
     let flying = std::time::Instant::now();
-    while flying.elapsed() < RUN_WINDOW {
+    while flying.elapsed() < FLIGHT_WINDOW {
         let id = FLIGHT_ENDS[flights % FLIGHT_ENDS.len()];
         page.eval(&format!("window.alatau.select('{id}')"))?;
         flights += 1;
@@ -219,8 +222,9 @@ fn frame_time_line(what: &str, samples: &[f64]) -> String {
     match median_and_p95(samples) {
         Some((median, p95)) => format!(
             "main-thread time per frame, {what}: median {median:.1} ms, 95th percentile \
-             {p95:.1} ms over {} frames (budget {} / {} ms: {})",
+             {p95:.1} ms over {} frames, slowest {:.1} ms (budget {} / {} ms: {})",
             samples.len(),
+            samples.iter().copied().fold(0.0, f64::max),
             budgets::FRAME_MEDIAN_MS,
             budgets::FRAME_P95_MS,
             verdict(median <= budgets::FRAME_MEDIAN_MS && p95 <= budgets::FRAME_P95_MS)
