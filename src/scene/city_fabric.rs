@@ -77,7 +77,8 @@ pub fn ground_cover(
     ground: &Ground,
     accents: &BTreeMap<&str, Color>,
 ) -> MeshBuilder {
-    let mut builder = MeshBuilder::default();
+    // Two squares a plot: its street square and its cover.
+    let mut builder = MeshBuilder::with_room_for_quads(plan.plots.len() * 2);
     for plot in &plan.plots {
         let mut colour = cover_colour(plot.cover);
         if let Some(accent) = accents.get(plot.group.as_str()) {

@@ -100,7 +100,9 @@ fn build_group(
     accent: Option<Color>,
     town: bool,
 ) -> MeshBuilder {
-    let mut builder = MeshBuilder::default();
+    // A block is five quads: its roof and four walls.
+    let blocks = buildings.iter().filter(|b| b.group == group).count();
+    let mut builder = MeshBuilder::with_room_for_quads(blocks * 5);
     for (index, building) in buildings.iter().filter(|b| b.group == group).enumerate() {
         let variation = ((index as u32).wrapping_mul(2_654_435_761) >> 24) as f32 / 255.0;
         let (mut walls, mut roof) = colours(building.kind, accent, variation);

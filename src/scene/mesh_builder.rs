@@ -6,6 +6,9 @@ use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 
+/// How many recent colours a builder keeps converted to linear light.
+const RECENT_COLOURS: usize = 4;
+
 /// A growing triangle list with positions, normals and colours.
 #[derive(Default)]
 pub struct MeshBuilder {
@@ -13,9 +16,26 @@ pub struct MeshBuilder {
     normals: Vec<[f32; 3]>,
     colours: Vec<[f32; 4]>,
     indices: Vec<u32>,
+    /// The last few colours converted to linear light, and the slot the next one takes.
+    /// Converting is three `powf`s, and most faces repeat a recent colour (a block's walls and
+    /// roof, a tile's three greens, the streets).
+    recent_colours: [Option<(Color, [f32; 4])>; RECENT_COLOURS],
+    next_colour_slot: usize,
 }
 
 impl MeshBuilder {
+    /// An empty builder with room for `quads` quads (or as many pairs of triangles) before it
+    /// grows.
+    pub fn with_room_for_quads(quads: usize) -> Self {
+        MeshBuilder {
+            positions: Vec::with_capacity(quads * 4),
+            normals: Vec::with_capacity(quads * 4),
+            colours: Vec::with_capacity(quads * 4),
+            indices: Vec::with_capacity(quads * 6),
+            ..MeshBuilder::default()
+        }
+    }
+
     /// Triangles so far.
     pub fn triangle_count(&self) -> usize {
         self.indices.len() / 3
@@ -29,13 +49,29 @@ impl MeshBuilder {
     /// Adds flat-shaded vertices; returns the index of the first.
     fn push_vertices(&mut self, corners: &[Vec3], normal: Vec3, colour: Color) -> u32 {
         let base = self.positions.len() as u32;
-        let rgba = colour.to_linear().to_f32_array();
+        let rgba = self.linear(colour);
         for corner in corners {
             self.positions.push(corner.to_array());
             self.normals.push(normal.to_array());
             self.colours.push(rgba);
         }
         base
+    }
+
+    /// `colour` in linear light, converted once while it is among the recent ones.
+    fn linear(&mut self, colour: Color) -> [f32; 4] {
+        if let Some((_, rgba)) = self
+            .recent_colours
+            .iter()
+            .flatten()
+            .find(|(recent, _)| *recent == colour)
+        {
+            return *rgba;
+        }
+        let rgba = colour.to_linear().to_f32_array();
+        self.recent_colours[self.next_colour_slot] = Some((colour, rgba));
+        self.next_colour_slot = (self.next_colour_slot + 1) % RECENT_COLOURS;
+        rgba
     }
 
     /// A flat quad `a b c d` (counter-clockwise seen from the side it faces).
@@ -193,6 +229,27 @@ mod tests {
             .map(|p| p[1])
             .fold(f32::MIN, f32::max);
         assert_eq!(top, 20.0);
+    }
+
+    #[test]
+    fn every_vertex_has_its_faces_colour_in_linear_light_whatever_the_recent_colours() {
+        // More colours than the builder keeps converted, in an order that reuses and evicts.
+        let palette: Vec<Color> = (0..7)
+            .map(|k| Color::srgb(0.1 * k as f32, 0.5, 1.0 - 0.12 * k as f32))
+            .collect();
+        let order = [0, 1, 0, 2, 3, 4, 5, 0, 6, 1, 1, 3, 6, 2, 5, 4, 0];
+        let mut builder = MeshBuilder::with_room_for_quads(2);
+        for &k in &order {
+            builder.quad(
+                [Vec3::ZERO, Vec3::X, Vec3::new(1.0, 0.0, 1.0), Vec3::Z],
+                palette[k],
+            );
+        }
+        let expected: Vec<[f32; 4]> = order
+            .iter()
+            .flat_map(|&k| [palette[k].to_linear().to_f32_array(); 4])
+            .collect();
+        assert_eq!(builder.colours, expected);
     }
 
     /// The vertex attributes of `mesh` and their formats, in the order of the layout.

@@ -68,30 +68,60 @@ fn resample_for_relief(
     ));
 }
 
+/// The land's colours in linear light, converted from the palette's sRGB once for the whole
+/// ground (three `powf`s a colour: five colours at each of the ground's vertices were most of
+/// the time the terrain took to build).
+struct LandColours {
+    steppe: LinearRgba,
+    meadow: LinearRgba,
+    rock: LinearRgba,
+    snow: LinearRgba,
+    sand: LinearRgba,
+}
+
+impl LandColours {
+    fn from_palette() -> Self {
+        LandColours {
+            steppe: palette::STEPPE.to_linear(),
+            meadow: palette::MEADOW.to_linear(),
+            rock: palette::ROCK.to_linear(),
+            snow: palette::SNOW.to_linear(),
+            sand: palette::SAND.to_linear(),
+        }
+    }
+}
+
 /// The colour of the land at an altitude, on a slope (`steepness` 0 flat .. 1 cliff), at a
 /// distance from the water.
-fn land_colour(at: Local, altitude: f32, steepness: f32, shore_distance: f32) -> Color {
-    let steppe = palette::STEPPE.to_linear();
-    let meadow = palette::MEADOW.to_linear();
-    let rock = palette::ROCK.to_linear();
-    let snow = palette::SNOW.to_linear();
-    let sand = palette::SAND.to_linear();
+fn land_colour(
+    land: &LandColours,
+    at: Local,
+    altitude: f32,
+    steepness: f32,
+    shore_distance: f32,
+) -> LinearRgba {
+    let LandColours {
+        steppe,
+        meadow,
+        rock,
+        snow,
+        sand,
+    } = land;
     // Irrigated greener land near the water and the foothills, steppe between.
     let green = (1.0 - smoothstep(800.0, 4_000.0, shore_distance)) * 0.6
         + smoothstep(750.0, 1_100.0, altitude) * (1.0 - smoothstep(1_600.0, 2_400.0, altitude));
     // Patches of fields and fallow, so the plain reads as land rather than a flat card.
     let patches = fbm(at.x / 2_500.0, at.z / 2_500.0, 3);
     let green = green + (patches - 0.5) * 0.7;
-    let mut colour = steppe.mix(&meadow, green.clamp(0.0, 1.0));
-    colour = colour.mix(&sand, 1.0 - smoothstep(0.0, 350.0, shore_distance));
+    let mut colour = steppe.mix(meadow, green.clamp(0.0, 1.0));
+    colour = colour.mix(sand, 1.0 - smoothstep(0.0, 350.0, shore_distance));
     let rocky = smoothstep(1_700.0, 2_800.0, altitude).max(smoothstep(0.35, 0.7, steepness));
-    colour = colour.mix(&rock, rocky);
+    colour = colour.mix(rock, rocky);
     // A ragged snowline on the highest crests only.
     let snowline = 3_750.0 + (patches - 0.5) * 500.0;
     let snowy =
         smoothstep(snowline, snowline + 450.0, altitude) * (1.0 - smoothstep(0.35, 0.6, steepness));
-    colour = colour.mix(&snow, snowy);
-    Color::LinearRgba(colour)
+    colour.mix(snow, snowy)
 }
 
 fn terrain_mesh(ground: &Ground) -> Mesh {
@@ -100,6 +130,7 @@ fn terrain_mesh(ground: &Ground) -> Mesh {
     let mut positions = Vec::with_capacity(columns * rows);
     let mut normals = Vec::with_capacity(columns * rows);
     let mut colours = Vec::with_capacity(columns * rows);
+    let land = LandColours::from_palette();
     for j in 0..rows {
         for i in 0..columns {
             let (x, z) = (field.xs[i], field.zs[j]);
@@ -115,9 +146,9 @@ fn terrain_mesh(ground: &Ground) -> Mesh {
             let normal = Vec3::new(-dx, 1.0, -dz).normalize();
             normals.push(normal.to_array());
             let altitude = field.altitudes[field.index(i, j)];
-            let shore = ground.landscape.shore_distance(Local::new(x, z));
-            let colour = land_colour(Local::new(x, z), altitude, 1.0 - normal.y, shore);
-            colours.push(colour.to_linear().to_f32_array());
+            let shore = field.shore_distances[field.index(i, j)];
+            let colour = land_colour(&land, Local::new(x, z), altitude, 1.0 - normal.y, shore);
+            colours.push(colour.to_f32_array());
         }
     }
     coloured_mesh(positions, normals, colours, field.triangle_indices())

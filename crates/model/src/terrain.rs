@@ -73,6 +73,12 @@ impl Landscape {
 
     /// Altitude above sea level at `at`, metres.
     pub fn altitude_m(&self, at: Local) -> f32 {
+        self.altitude_and_shore_m(at).0
+    }
+
+    /// The altitude at `at` and its signed distance to the reservoir's shore (positive on
+    /// land), both in metres: the one shore distance the altitude needs anyway.
+    pub fn altitude_and_shore_m(&self, at: Local) -> (f32, f32) {
         let plain = interpolate(&PLAIN_PROFILE, at.z);
         // Gentle relief on the plain, stronger away from the corridor.
         let off_corridor = smoothstep(15_000.0, 45_000.0, at.x.abs());
@@ -107,14 +113,15 @@ impl Landscape {
 
         // The reservoir: the land eases down to the water and the basin falls below it.
         let shore = self.shore_distance(at);
-        if shore >= 0.0 {
+        let altitude = if shore >= 0.0 {
             let ease = smoothstep(0.0, 6_000.0, shore);
             RESERVOIR_LEVEL_M
                 + 0.002 * shore.min(3_000.0)
                 + (land - RESERVOIR_LEVEL_M - 6.0).max(0.0) * ease
         } else {
             RESERVOIR_LEVEL_M - (-shore * 0.01).min(25.0)
-        }
+        };
+        (altitude, shore)
     }
 }
 
@@ -129,6 +136,9 @@ pub struct Heightfield {
     pub heights: Vec<f32>,
     /// Altitudes above sea level, metres (unexaggerated), row-major like `heights`.
     pub altitudes: Vec<f32>,
+    /// Signed distances to the reservoir's shore, metres (positive on land), row-major like
+    /// `heights`.
+    pub shore_distances: Vec<f32>,
     /// The vertical exaggeration the heights carry.
     pub exaggeration: f32,
 }
@@ -178,9 +188,12 @@ impl Heightfield {
         let xs = spec.axis(spec.centre.x);
         let zs = spec.axis(spec.centre.z);
         let mut altitudes = Vec::with_capacity(xs.len() * zs.len());
+        let mut shore_distances = Vec::with_capacity(xs.len() * zs.len());
         for &z in &zs {
             for &x in &xs {
-                altitudes.push(landscape.altitude_m(Local::new(x, z)));
+                let (altitude, shore) = landscape.altitude_and_shore_m(Local::new(x, z));
+                altitudes.push(altitude);
+                shore_distances.push(shore);
             }
         }
         let heights = altitudes
@@ -192,6 +205,7 @@ impl Heightfield {
             zs,
             heights,
             altitudes,
+            shore_distances,
             exaggeration,
         }
     }
@@ -377,6 +391,12 @@ mod tests {
                 assert!(
                     (got - expected).abs() < 1e-3,
                     "vertex ({i}, {j}): {got} vs {expected}"
+                );
+                let at = Local::new(x, z);
+                assert_eq!(field.altitudes[field.index(i, j)], land.altitude_m(at));
+                assert_eq!(
+                    field.shore_distances[field.index(i, j)],
+                    land.shore_distance(at)
                 );
             }
         }
