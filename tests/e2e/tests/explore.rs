@@ -1,6 +1,7 @@
 //! End-to-end: exploring by selection. A link with `select=` opens the info panel on that
 //! record, `window.alatau.select` updates `state()` and the URL, the close button and Escape
-//! clear the selection, and a link naming no record selects nothing (with a warning).
+//! clear the selection, and a link naming no record selects nothing (with a warning). The app
+//! writes the hash when the page is idle, and a link followed before that wins.
 
 use std::time::Duration;
 
@@ -144,6 +145,71 @@ fn the_language_switch_translates_the_page_and_is_remembered() {
             .expect("switch"),
         "kk"
     );
+    assert!(
+        page.console_errors().is_empty(),
+        "{:#?}",
+        page.console_errors()
+    );
+}
+
+/// Runs before the page's own scripts: while `window.__holdIdle` is set, idle callbacks wait in
+/// `window.__heldIdle` until the test runs them.
+const HOLD_IDLE_CALLBACKS: &str = "window.__heldIdle = []; window.__holdIdle = false; \
+    const requestIdle = window.requestIdleCallback.bind(window); \
+    window.requestIdleCallback = (callback, options) => window.__holdIdle \
+      ? window.__heldIdle.push(callback) : requestIdle(callback, options);";
+
+#[test]
+fn the_hash_is_written_when_the_page_is_idle_and_a_link_followed_meanwhile_wins() {
+    let server = SiteServer::start(&site_dir_from_env(), "127.0.0.1", 0).expect("serve");
+    let page = open_ready(
+        &server,
+        "",
+        &BrowserOptions {
+            before_page_script: Some(HOLD_IDLE_CALLBACKS.into()),
+            ..BrowserOptions::default()
+        },
+    );
+    page.eval("window.__holdIdle = true").expect("hold");
+    page.eval("window.alatau.select('kaist-kazakhstan')")
+        .expect("select");
+    // The frame asks for idle time to write the hash; until it gets it, the hash waits.
+    page.wait_for("window.__heldIdle.length > 0", WAIT)
+        .expect("the hash's write waits for idle time");
+    page.wait_for(
+        "window.alatau.state().selection === 'kaist-kazakhstan'",
+        WAIT,
+    )
+    .expect("selected");
+    assert_eq!(
+        page.eval("location.hash.includes('select=kaist-kazakhstan')")
+            .expect("hash"),
+        false,
+        "written in the frame, not when idle"
+    );
+    // A link followed now wins over the write still waiting: once the `hashchange` has been
+    // handled, the held write writes nothing.
+    let hash = page
+        .eval(
+            "new Promise(resolve => { \
+               addEventListener('hashchange', () => { \
+                 window.__heldIdle.splice(0).forEach(callback => callback()); \
+                 resolve(location.hash); }, { once: true }); \
+               location.hash = '#select=gate-district'; })",
+        )
+        .expect("follow a link");
+    assert_eq!(hash, "#select=gate-district");
+    page.wait_for("window.alatau.state().selection === 'gate-district'", WAIT)
+        .expect("the link's selection applies");
+    // Idle time given again, the hash follows the app's state.
+    page.eval(
+        "(window.__holdIdle = false, window.__heldIdle.splice(0).forEach(callback => callback()), true)",
+    )
+    .expect("release");
+    page.eval("window.alatau.select('iconic-complex')")
+        .expect("select");
+    page.wait_for("location.hash.includes('select=iconic-complex')", WAIT)
+        .expect("the URL follows the selection");
     assert!(
         page.console_errors().is_empty(),
         "{:#?}",
