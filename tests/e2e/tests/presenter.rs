@@ -58,8 +58,15 @@ impl Windows {
     fn wait(&self, frame: &str, expression: &str, timeout: Duration, what: &str) {
         if let Err(error) = self.page.wait_for(&in_frame(frame, expression), timeout) {
             panic!(
-                "{what} ({frame}: {expression}); {frame} state: {}; {error}",
-                self.eval(frame, "w.alatau ? w.alatau.state() : null")
+                "{what} ({frame}: {expression}); {frame} state: {}; its document: {}; {error}",
+                self.eval(frame, "w.alatau ? w.alatau.state() : null"),
+                self.eval(
+                    frame,
+                    "w && { href: w.location.href, readyState: w.document.readyState, \
+                       controlled: !!w.navigator.serviceWorker?.controller, \
+                       resources: w.performance.getEntriesByType('resource') \
+                         .map(r => `${r.name.replace(w.location.origin, '')} ${Math.round(r.duration)} ms`) }"
+                )
             );
         }
     }
